@@ -1,0 +1,149 @@
+"""Settings, read once from environment variables (documented in the README).
+
+| variable | default | meaning |
+|---|---|---|
+| CONSOLE_DATA_DIR | $XDG_DATA_HOME/binance-console (~/.local/share/...) | DuckDB files, key file |
+| CONSOLE_VENUE | paper | paper, demo or live |
+| CONSOLE_PAPER_FEED | synthetic | synthetic, replay or live |
+| CONSOLE_PAPER_CANDLES | (none) | candle CSV for the replay feed (spot; futures use the same prices) |
+| CONSOLE_PAPER_SPEED | 60 | replay speed: candle seconds per wall-clock second |
+| CONSOLE_PAPER_SEED | 7 | seed of the synthetic walk |
+| CONSOLE_PAPER_PORT | 0 | port of the in-process paper exchange (0 picks a free one) |
+| CONSOLE_LIVE_CONFIRMED | (none) | must be "yes" to start on the live venue |
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from console.domain import Venue
+from console.errors import ConfigError
+
+FEEDS = ("synthetic", "replay", "live")
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "binance-console"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaperSettings:
+    feed: str = "synthetic"
+    candles: Path | None = None
+    speed: float = 60.0
+    seed: int = 7
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        if self.feed not in FEEDS:
+            raise ConfigError(
+                f"CONSOLE_PAPER_FEED={self.feed!r} is not a feed; use one of {', '.join(FEEDS)}"
+            )
+        if self.feed == "replay" and self.candles is None:
+            raise ConfigError(
+                "the replay feed needs a candle file; set CONSOLE_PAPER_CANDLES to a CSV "
+                "with timestamp,open,high,low,close,volume"
+            )
+        if self.candles is not None and not self.candles.is_file():
+            raise ConfigError(
+                f"CONSOLE_PAPER_CANDLES={self.candles} does not exist; give the path of a candle CSV"
+            )
+        if not math.isfinite(self.speed) or self.speed <= 0:
+            raise ConfigError(f"CONSOLE_PAPER_SPEED={self.speed} must be a positive number, e.g. 60")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"CONSOLE_PAPER_PORT={self.port} must be 0 (any free port) or 1-65535")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RiskDefaults:
+    max_trades_per_day: int = 20
+    max_daily_loss: Decimal = Decimal("100")  # quote currency
+    max_position_quote: Decimal = Decimal("1000")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    data_dir: Path
+    venue: Venue = Venue.PAPER
+    paper: PaperSettings = PaperSettings()
+    risk: RiskDefaults = RiskDefaults()
+    live_confirmed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.venue is Venue.LIVE and not self.live_confirmed:
+            raise ConfigError(
+                "the live venue trades real money; set CONSOLE_LIVE_CONFIRMED=yes to confirm, "
+                "or use CONSOLE_VENUE=paper"
+            )
+
+    @property
+    def console_db(self) -> Path:
+        return self.data_dir / "console.duckdb"
+
+    @property
+    def paper_dir(self) -> Path:
+        return self.data_dir / "paper"
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind: type) -> int | float:
+    raw = env.get(name, default).strip()
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; write e.g. {name}={default}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``env`` (default: ``os.environ``); raise ConfigError with the fix."""
+    env = os.environ if env is None else env
+    venue_raw = env.get("CONSOLE_VENUE", "paper").strip().lower()
+    try:
+        venue = Venue(venue_raw)
+    except ValueError:
+        raise ConfigError(
+            f"CONSOLE_VENUE={venue_raw!r} is not a venue; use paper, demo or live"
+        ) from None
+    candles = env.get("CONSOLE_PAPER_CANDLES", "").strip()
+    paper = PaperSettings(
+        feed=env.get("CONSOLE_PAPER_FEED", "replay" if candles else "synthetic").strip().lower(),
+        candles=Path(candles).expanduser() if candles else None,
+        speed=float(_number(env, "CONSOLE_PAPER_SPEED", "60", float)),
+        seed=int(_number(env, "CONSOLE_PAPER_SEED", "7", int)),
+        port=int(_number(env, "CONSOLE_PAPER_PORT", "0", int)),
+    )
+    data_dir_raw = env.get("CONSOLE_DATA_DIR", "").strip()
+    data_dir = Path(data_dir_raw).expanduser() if data_dir_raw else default_data_dir(env)
+    return Settings(
+        data_dir=data_dir,
+        venue=venue,
+        paper=paper,
+        live_confirmed=env.get("CONSOLE_LIVE_CONFIRMED", "").strip().lower() == "yes",
+    )
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (owner-only, 0700) if needed and return it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.chmod(0o700)
+    except OSError as e:
+        raise ConfigError(
+            f"cannot use the data folder {path}: {e.strerror}; set CONSOLE_DATA_DIR to a writable folder"
+        ) from e
+    return path
+
+
+def parse_decimal(raw: object, what: str) -> Decimal:
+    """Parse a user-given number as a finite Decimal, or raise InvalidInput-type ConfigError."""
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise ConfigError(f"{what} {raw!r} is not a number; write it like 0.001") from None
+    if not value.is_finite():
+        raise ConfigError(f"{what} {raw!r} is not a finite number; write it like 0.001")
+    return value

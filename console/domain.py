@@ -1,0 +1,206 @@
+"""Domain vocabulary: enums and frozen value objects shared by every layer.
+
+Nothing here does I/O. Money and quantities are Decimal. Symbols are the
+unified spot form ``BASE/QUOTE`` (``BTC/USDT``) for both markets; the market
+says whether it is the spot pair or the USD-M perpetual.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+
+class Venue(str, Enum):
+    PAPER = "paper"
+    DEMO = "demo"
+    LIVE = "live"
+
+
+class Market(str, Enum):
+    SPOT = "spot"
+    FUTURES = "futures"
+
+
+class Side(str, Enum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def opposite(self) -> "Side":
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(str, Enum):
+    MARKET = "market"
+    LIMIT = "limit"
+    LIMIT_MAKER = "limit_maker"
+    STOP_LOSS_LIMIT = "stop_loss_limit"
+
+
+class OrderStatus(str, Enum):
+    PENDING = "pending"  # journaled, not yet confirmed by the exchange
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"  # sent, no answer, and not yet looked up
+
+    @property
+    def is_final(self) -> bool:
+        return self in _FINAL_STATUSES
+
+
+_FINAL_STATUSES = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+
+
+class BotState(str, Enum):
+    STOPPED = "stopped"  # stopped by a person (or never started)
+    RUNNING = "running"
+    PAUSED = "paused"  # a daily limit was hit; the daily job reactivates it
+    HALTED = "halted"  # an error that needs a person
+
+
+def split_symbol(symbol: str) -> tuple[str, str]:
+    """Return (base, quote) of ``BASE/QUOTE``."""
+    base, _, quote = symbol.partition("/")
+    return base, quote.split(":")[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fill:
+    price: Decimal
+    quantity: Decimal
+    commission: Decimal
+    commission_asset: str
+    trade_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Order:
+    """An order as the exchange reports it."""
+
+    client_order_id: str
+    exchange_order_id: str
+    symbol: str
+    market: Market
+    side: Side
+    type: OrderType
+    status: OrderStatus
+    quantity: Decimal  # requested base quantity
+    price: Decimal | None = None  # limit price; None for market
+    stop_price: Decimal | None = None
+    average_price: Decimal | None = None
+    filled: Decimal = Decimal(0)
+    quote_filled: Decimal = Decimal(0)
+    commissions: tuple[tuple[str, Decimal], ...] = ()  # (asset, amount) per asset
+    fills: tuple[Fill, ...] = ()
+    reduce_only: bool = False
+    realized_pnl: Decimal | None = None
+    timestamp: datetime | None = None
+
+    @property
+    def commission(self) -> Decimal:
+        """The total commission when it was charged in one asset, else the first asset's."""
+        return self.commissions[0][1] if self.commissions else Decimal(0)
+
+    @property
+    def commission_asset(self) -> str:
+        return self.commissions[0][0] if self.commissions else ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcoOrder:
+    """A spot OCO sell: take-profit above, stop-loss below; one fill cancels the other."""
+
+    list_id: str
+    list_client_order_id: str
+    symbol: str
+    take_profit: Order
+    stop_loss: Order
+
+
+@dataclass(frozen=True, kw_only=True)
+class Balance:
+    asset: str
+    free: Decimal
+    locked: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return self.free + self.locked
+
+
+@dataclass(frozen=True, kw_only=True)
+class Position:
+    """A one-way USD-M position; ``quantity`` is signed (negative is short)."""
+
+    symbol: str
+    quantity: Decimal
+    entry_price: Decimal
+    mark_price: Decimal
+    unrealized_pnl: Decimal
+    leverage: int
+    isolated: bool
+    liquidation_price: Decimal | None = None
+
+    @property
+    def side(self) -> Side | None:
+        if self.quantity > 0:
+            return Side.BUY
+        if self.quantity < 0:
+            return Side.SELL
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ticker:
+    symbol: str
+    last: Decimal
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountTrade:
+    """One execution as the exchange's trade history reports it."""
+
+    trade_id: str
+    exchange_order_id: str
+    symbol: str
+    market: Market
+    side: Side
+    price: Decimal
+    quantity: Decimal
+    quote_quantity: Decimal
+    commission: Decimal
+    commission_asset: str
+    realized_pnl: Decimal | None
+    timestamp: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRequest:
+    """What a caller asks for, before normalisation to the exchange's rules.
+
+    Give exactly one of ``quantity`` (base) or ``quote_quantity`` (quote, spot market
+    buys and sizing helpers).
+    """
+
+    symbol: str
+    market: Market
+    side: Side
+    type: OrderType = OrderType.MARKET
+    quantity: Decimal | None = None
+    quote_quantity: Decimal | None = None
+    price: Decimal | None = None
+    stop_price: Decimal | None = None
+    reduce_only: bool = False
+    client_order_id: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
