@@ -204,3 +204,35 @@ class OrderRequest:
     reduce_only: bool = False
     client_order_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+class Sizing(str, Enum):
+    FIXED_QUOTE = "fixed_quote"  # spend `size` quote per entry
+    BALANCE_FRACTION = "balance_fraction"  # spend `size` (0-1] of the free quote balance
+    RISK_PER_TRADE = "risk_per_trade"  # lose at most `size` (0-1] of free quote at the stop
+
+
+TIMEFRAMES = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
+
+
+@dataclass(frozen=True, kw_only=True)
+class BotConfig:
+    """Everything a bot needs to trade. Strategy parameters are checked by the strategy."""
+
+    name: str
+    symbol: str
+    market: Market = Market.SPOT
+    venue: Venue = Venue.PAPER
+    account: str = "paper"
+    timeframe: str = "1m"
+    strategy: str = "ma_cross"
+    params: dict[str, float | int | str] = field(default_factory=dict)
+    sizing: Sizing = Sizing.FIXED_QUOTE
+    size: Decimal = Decimal("100")
+    leverage: int = 1
+    allow_short: bool = False
+    take_profit_pct: Decimal | None = None
+    stop_loss_pct: Decimal | None = None
+    max_trades_per_day: int = 20
+    max_daily_loss: Decimal = Decimal("100")
+    max_position_quote: Decimal = Decimal("1000")
