@@ -236,3 +236,30 @@ class BotConfig:
     max_trades_per_day: int = 20
     max_daily_loss: Decimal = Decimal("100")
     max_position_quote: Decimal = Decimal("1000")
+
+    def __post_init__(self) -> None:
+        from console.errors import ConfigError
+
+        def check(ok: bool, message: str) -> None:
+            if not ok:
+                raise ConfigError(f"bot {self.name or '(unnamed)'}: {message}")
+
+        check(bool(self.name.strip()) and len(self.name) <= 64, "give the bot a name of 1-64 characters")
+        base, quote = split_symbol(self.symbol)
+        check(bool(base) and bool(quote) and self.symbol == self.symbol.upper(),
+              f"symbol {self.symbol!r} must look like BTC/USDT")
+        check(self.timeframe in TIMEFRAMES, f"timeframe {self.timeframe!r} must be one of {', '.join(TIMEFRAMES)}")
+        check(self.size.is_finite() and self.size > 0, f"size {self.size} must be a positive number")
+        if self.sizing is not Sizing.FIXED_QUOTE:
+            check(self.size <= 1, f"size {self.size} is a fraction for {self.sizing.value}; use a value in (0, 1], e.g. 0.1")
+        if self.sizing is Sizing.RISK_PER_TRADE:
+            check(self.stop_loss_pct is not None, "risk-per-trade sizing needs a stop-loss; set stop_loss_pct")
+        check(1 <= self.leverage <= 125, f"leverage {self.leverage} must be between 1 and 125")
+        check(self.market is Market.FUTURES or self.leverage == 1, "leverage applies to futures only; set it to 1 for spot")
+        check(self.market is Market.FUTURES or not self.allow_short, "spot bots cannot go short; turn allow_short off")
+        for label, pct in (("take_profit_pct", self.take_profit_pct), ("stop_loss_pct", self.stop_loss_pct)):
+            check(pct is None or (pct.is_finite() and Decimal(0) < pct < Decimal(100)),
+                  f"{label} {pct} must be a percentage between 0 and 100, e.g. 2.5")
+        check(self.max_trades_per_day >= 1, f"max_trades_per_day {self.max_trades_per_day} must be at least 1")
+        check(self.max_daily_loss.is_finite() and self.max_daily_loss > 0, "max_daily_loss must be a positive amount")
+        check(self.max_position_quote.is_finite() and self.max_position_quote > 0, "max_position_quote must be a positive amount")
