@@ -1,0 +1,193 @@
+"""The vocabulary every strategy shares: actions, signals, the bot's position, parameters."""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+import pandas as pd
+
+from console.errors import ConfigError
+
+ParamValue = int | float | str
+
+
+class Action(str, Enum):
+    """What a strategy asks the bot to do on this candle."""
+
+    HOLD = "hold"
+    BUY = "buy"  # open or increase a long, or close a short
+    SELL = "sell"  # close a long, or open a short where the bot allows it
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A strategy's answer; ``reason`` is human text for the bot's event log."""
+
+    action: Action
+    reason: str
+
+
+@dataclass(frozen=True)
+class PositionView:
+    """What a strategy may know of the bot's position.
+
+    ``quantity`` is the signed base quantity held by the bot (negative is short);
+    ``entries`` counts the buys since the position was last flat.
+    """
+
+    quantity: Decimal = Decimal(0)
+    entry_price: Decimal | None = None
+    last_entry_at: datetime | None = None
+    entries: int = 0
+
+    @property
+    def is_long(self) -> bool:
+        return self.quantity > 0
+
+
+FLAT = PositionView()
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One strategy parameter: its type, default, inclusive bounds and help text.
+
+    ``kind`` is ``int``, ``float`` or ``str``; a ``str`` parameter takes one of ``choices``.
+    """
+
+    name: str
+    kind: type
+    default: ParamValue
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+    label: str = ""
+    choices: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        """The name people read in messages and forms."""
+        return self.label or self.name.replace("_", " ")
+
+    def coerce(self, value: object) -> ParamValue:
+        """Return ``value`` as this parameter's type within bounds; None means the default."""
+        if value is None:
+            return self.default
+        if self.kind is str:
+            text = str(value).strip().lower()
+            if text not in self.choices:
+                raise ConfigError(f"{self.title} {value!r} must be one of {', '.join(self.choices)}")
+            return text
+        number = _as_number(value)
+        if number is None:
+            kind = "whole number" if self.kind is int else "number"
+            raise ConfigError(f"{self.title} {value!r} is not a {kind}; write e.g. {self.default}")
+        if self.kind is int:
+            if number != number.to_integral_value():
+                raise ConfigError(f"{self.title} {value!r} is not a whole number; write e.g. {self.default}")
+            result: ParamValue = int(number)
+        else:
+            result = float(number)
+        low = -math.inf if self.minimum is None else self.minimum
+        high = math.inf if self.maximum is None else self.maximum
+        if not low <= result <= high:
+            raise ConfigError(
+                f"{self.title} {result:g} must be between {low:g} and {high:g}; e.g. {self.default}"
+            )
+        return result
+
+
+def _as_number(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("_", "")
+    else:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+class Strategy:
+    """Base of the strategies: validation and the not-enough-candles guard.
+
+    Subclasses set ``name``, ``title``, ``params`` and implement ``min_candles`` and
+    ``decide``; they may add cross-parameter checks in ``check``.
+    """
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    params: tuple[ParamSpec, ...] = ()
+
+    def min_candles(self, params: Mapping[str, ParamValue]) -> int:
+        """Return how many closed candles a signal needs."""
+        raise NotImplementedError
+
+    def validate(self, raw: Mapping[str, object] | None = None) -> dict[str, ParamValue]:
+        """Return complete, typed parameters from ``raw``; raise ConfigError saying the fix."""
+        raw = dict(raw or {})
+        allowed = [spec.name for spec in self.params]
+        unknown = sorted(str(key) for key in raw if key not in allowed)
+        if unknown:
+            names = ", ".join(repr(name) for name in unknown)
+            raise ConfigError(
+                f"unknown parameter {names} for {self.name}; use {', '.join(allowed)}"
+            )
+        values = {spec.name: spec.coerce(raw.get(spec.name)) for spec in self.params}
+        self.check(values)
+        return values
+
+    def check(self, values: dict[str, ParamValue]) -> None:
+        """Raise ConfigError when parameters that are fine alone don't fit together."""
+
+    def signal(
+        self,
+        candles: pd.DataFrame,
+        params: Mapping[str, ParamValue],
+        position: PositionView,
+        now: datetime,
+    ) -> Signal:
+        """Return the action for the last closed candle in ``candles`` (oldest first)."""
+        need = self.min_candles(params)
+        if len(candles) < need:
+            return Signal(Action.HOLD, f"waiting for {need} closed candles, have {len(candles)}")
+        return self.decide(candles, params, position, now)
+
+    def decide(
+        self,
+        candles: pd.DataFrame,
+        params: Mapping[str, ParamValue],
+        position: PositionView,
+        now: datetime,
+    ) -> Signal:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<strategy {self.name}>"
+
+
+def closes(candles: pd.DataFrame) -> pd.Series:
+    """Return the close column as floats with a plain integer index."""
+    return candles["close"].astype("float64").reset_index(drop=True)
+
+
+def price(value: float) -> str:
+    """Format a price or indicator value for an event log line."""
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.8f}".rstrip("0").rstrip(".") or "0"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Treat a naive datetime as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,0 +1,55 @@
+"""Bollinger-band breakout: buy a close above the upper band, exit when it falls below the middle."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import pandas as pd
+
+from console.engine.strategies.base import (
+    Action, ParamSpec, ParamValue, PositionView, Signal, Strategy, closes, price,
+)
+from console.engine.strategies.indicators import any_nan, bollinger, crossed_above, crossed_below
+
+
+class BollingerBreakout(Strategy):
+    name = "bollinger"
+    title = "Bollinger-band breakout"
+    description = (
+        "BUY when the close crosses above the upper band; SELL a long when the close falls back "
+        "below the middle band."
+    )
+    params = (
+        ParamSpec("period", int, 20, 2, 500, "candles in the middle average", label="band period"),
+        ParamSpec("std", float, 2.0, 0.1, 10, "band width in standard deviations",
+                  label="std multiplier"),
+    )
+
+    def min_candles(self, params: Mapping[str, ParamValue]) -> int:
+        return int(params["period"]) + 1
+
+    def decide(
+        self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
+        position: PositionView, now: datetime,
+    ) -> Signal:
+        close = closes(candles)
+        middle, upper, _ = bollinger(close, int(params["period"]), float(params["std"]))
+        prev_close, last_close = close.iloc[-2], close.iloc[-1]
+        prev_upper, last_upper = upper.iloc[-2], upper.iloc[-1]
+        prev_middle, last_middle = middle.iloc[-2], middle.iloc[-1]
+        if any_nan(prev_close, last_close, prev_upper, last_upper, prev_middle, last_middle):
+            return Signal(Action.HOLD, "bands not ready: a close is missing")
+        if crossed_above(prev_close, last_close, prev_upper, last_upper):
+            return Signal(
+                Action.BUY, f"close {price(last_close)} broke above upper band {price(last_upper)}"
+            )
+        if crossed_below(prev_close, last_close, prev_middle, last_middle):
+            text = f"close {price(last_close)} fell below middle band {price(last_middle)}"
+            # The middle band is an exit, not an entry: without a long there is nothing to close.
+            if position.is_long:
+                return Signal(Action.SELL, text)
+            return Signal(Action.HOLD, f"{text}; no long to close")
+        return Signal(
+            Action.HOLD,
+            f"close {price(last_close)}, upper band {price(last_upper)}, middle {price(last_middle)}",
+        )
