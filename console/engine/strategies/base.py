@@ -170,6 +170,7 @@ class Strategy:
         position: PositionView,
         now: datetime,
     ) -> Signal:
+        """Return the action once there are enough candles; subclasses implement it."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

@@ -63,4 +63,5 @@ def crossed_below(prev_a: float, a: float, prev_b: float, b: float) -> bool:
 
 
 def any_nan(*values: float) -> bool:
+    """Return True when any value is missing (NaN)."""
     return any(math.isnan(value) for value in values)

@@ -1,0 +1,181 @@
+"""Plotly figures from the console's DataFrames. Each function takes a DataFrame, returns a Figure.
+
+Every figure uses the ``plotly_dark`` template, profit in ``PROFIT`` green and loss in ``LOSS``
+red, and turns an empty (or None) DataFrame into an empty figure that says so.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+TEMPLATE = "plotly_dark"
+PROFIT = "#26a69a"
+LOSS = "#ef5350"
+NEUTRAL = "#90caf9"
+NO_TRADES = "No trades yet for these filters"
+NO_CANDLES = "No candles yet for this symbol and timeframe"
+
+
+def daily_pnl_bars(daily: pd.DataFrame | None) -> go.Figure:
+    """Bar per day of net PnL: green for a profitable day, red for a losing one."""
+    if _is_empty(daily):
+        return empty_figure("Daily PnL")
+    _require(daily, ("day", "pnl", "fees", "trades"), "daily_pnl_bars")
+    pnl = daily["pnl"].astype(float)
+    figure = go.Figure(go.Bar(
+        x=daily["day"], y=pnl, marker_color=sign_colours(pnl), name="PnL",
+        customdata=daily[["fees", "trades"]].to_numpy(),
+        hovertemplate="%{x}<br>PnL %{y:,.2f}<br>fees %{customdata[0]:,.2f}"
+                      "<br>trades %{customdata[1]}<extra></extra>",
+    ))
+    return _layout(figure, "Daily PnL", y_title="PnL (quote)")
+
+
+def cumulative_pnl(cumulative: pd.DataFrame | None) -> go.Figure:
+    """Line of cumulative PnL over time, green when it ends in profit, red when in loss."""
+    if _is_empty(cumulative):
+        return empty_figure("Cumulative PnL")
+    _require(cumulative, ("ts", "cum_pnl"), "cumulative_pnl")
+    values = cumulative["cum_pnl"].astype(float)
+    colour = PROFIT if values.iloc[-1] >= 0 else LOSS
+    figure = go.Figure(go.Scatter(
+        x=cumulative["ts"], y=values, mode="lines", name="cumulative PnL",
+        line={"color": colour, "width": 2},
+        hovertemplate="%{x}<br>cumulative PnL %{y:,.2f}<extra></extra>",
+    ))
+    figure.add_hline(y=0, line={"color": "grey", "width": 1, "dash": "dot"})
+    return _layout(figure, "Cumulative PnL", y_title="PnL (quote)")
+
+
+def drawdown(frame: pd.DataFrame | None) -> go.Figure:
+    """Red area of the drawdown from the running equity peak (values at or below zero)."""
+    if _is_empty(frame):
+        return empty_figure("Drawdown")
+    _require(frame, ("ts", "equity", "peak", "drawdown"), "drawdown")
+    figure = go.Figure(go.Scatter(
+        x=frame["ts"], y=frame["drawdown"].astype(float), mode="lines", name="drawdown",
+        fill="tozeroy", line={"color": LOSS, "width": 1}, fillcolor=_translucent(LOSS),
+        customdata=frame[["equity", "peak"]].to_numpy(dtype=float),
+        hovertemplate="%{x}<br>drawdown %{y:,.2f}<br>equity %{customdata[0]:,.2f}"
+                      "<br>peak %{customdata[1]:,.2f}<extra></extra>",
+    ))
+    return _layout(figure, "Drawdown", y_title="below peak (quote)")
+
+
+def pnl_by_bot(per_bot: pd.DataFrame | None) -> go.Figure:
+    """Horizontal bar of net PnL per bot, best at the top."""
+    if _is_empty(per_bot):
+        return empty_figure("PnL by bot")
+    _require(per_bot, ("bot", "trades", "net_pnl"), "pnl_by_bot")
+    return _ranked_bars(per_bot, per_bot["bot"].astype(str), "PnL by bot")
+
+
+def pnl_by_symbol(per_symbol: pd.DataFrame | None) -> go.Figure:
+    """Horizontal bar of net PnL per symbol and market, best at the top."""
+    if _is_empty(per_symbol):
+        return empty_figure("PnL by symbol")
+    _require(per_symbol, ("symbol", "market", "trades", "net_pnl"), "pnl_by_symbol")
+    labels = per_symbol["symbol"].astype(str) + " " + per_symbol["market"].astype(str)
+    return _ranked_bars(per_symbol, labels, "PnL by symbol")
+
+
+def equity_curve(equity: pd.DataFrame | None) -> go.Figure:
+    """Line of account equity over time."""
+    if _is_empty(equity):
+        return empty_figure("Equity")
+    _require(equity, ("ts", "equity"), "equity_curve")
+    figure = go.Figure(go.Scatter(
+        x=equity["ts"], y=equity["equity"].astype(float), mode="lines", name="equity",
+        line={"color": NEUTRAL, "width": 2},
+        hovertemplate="%{x}<br>equity %{y:,.2f}<extra></extra>",
+    ))
+    return _layout(figure, "Equity", y_title="equity (quote)")
+
+
+def candles(frame: pd.DataFrame | None, trades: pd.DataFrame | None = None,
+            title: str = "Price") -> go.Figure:
+    """Candlestick chart with the trades on it: green triangles up for buys, red down for sells."""
+    if _is_empty(frame):
+        return empty_figure(title, NO_CANDLES)
+    _require(frame, ("ts", "open", "high", "low", "close"), "candles")
+    figure = go.Figure(go.Candlestick(
+        x=frame["ts"], open=frame["open"], high=frame["high"], low=frame["low"],
+        close=frame["close"], name="price",
+        increasing={"line": {"color": PROFIT}, "fillcolor": PROFIT},
+        decreasing={"line": {"color": LOSS}, "fillcolor": LOSS},
+    ))
+    if not _is_empty(trades):
+        _require(trades, ("ts", "side", "price"), "candles")
+        side = trades["side"].astype(str).str.lower()
+        for name, symbol, colour in (("buy", "triangle-up", PROFIT), ("sell", "triangle-down", LOSS)):
+            chosen = trades[side == name]
+            if chosen.empty:
+                continue
+            figure.add_trace(go.Scatter(
+                x=chosen["ts"], y=chosen["price"].astype(float), mode="markers", name=name,
+                marker={"symbol": symbol, "color": colour, "size": 12,
+                        "line": {"color": "white", "width": 1}},
+                hovertemplate=f"{name} %{{y:,.2f}}<br>%{{x}}<extra></extra>",
+            ))
+    figure.update_layout(xaxis_rangeslider_visible=False)
+    return _layout(figure, title, y_title="price")
+
+
+def empty_figure(title: str, message: str = NO_TRADES) -> go.Figure:
+    """Return a blank figure carrying ``message`` in its middle."""
+    figure = go.Figure()
+    figure.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper",
+                          showarrow=False, font={"size": 16, "color": "grey"})
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return _layout(figure, title)
+
+
+def sign_colours(values: Iterable[float]) -> list[str]:
+    """Return PROFIT for each value at or above zero and LOSS for each below."""
+    return [PROFIT if value >= 0 else LOSS for value in values]
+
+
+def _ranked_bars(frame: pd.DataFrame, labels: pd.Series, title: str) -> go.Figure:
+    order = frame["net_pnl"].astype(float).sort_values(kind="stable").index
+    net = frame.loc[order, "net_pnl"].astype(float)
+    extra = [column for column in ("win_rate", "profit_factor", "fees") if column in frame]
+    hover = "%{y}<br>net PnL %{x:,.2f}<br>trades %{customdata[0]}"
+    hover += "".join(f"<br>{column.replace('_', ' ')} %{{customdata[{i + 1}]:,.2f}}"
+                     for i, column in enumerate(extra))
+    figure = go.Figure(go.Bar(
+        x=net, y=labels.loc[order], orientation="h", marker_color=sign_colours(net),
+        name="net PnL", customdata=frame.loc[order, ["trades", *extra]].to_numpy(dtype=float),
+        hovertemplate=hover + "<extra></extra>",
+    ))
+    figure.update_layout(height=max(300, 40 * len(frame) + 120))
+    return _layout(figure, title, x_title="net PnL (quote)")
+
+
+def _layout(figure: go.Figure, title: str, x_title: str = "", y_title: str = "") -> go.Figure:
+    figure.update_layout(
+        template=TEMPLATE, title={"text": title}, showlegend=len(figure.data) > 1,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis_title=x_title or None, yaxis_title=y_title or None,
+    )
+    return figure
+
+
+def _is_empty(frame: pd.DataFrame | None) -> bool:
+    return frame is None or frame.empty
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"{chart} needs columns {', '.join(columns)}; missing {', '.join(missing)} "
+            f"(got {', '.join(map(str, frame.columns))})"
+        )
+
+
+def _translucent(hex_colour: str, alpha: float = 0.35) -> str:
+    red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
