@@ -1,0 +1,104 @@
+"""The database schema, as numbered migrations applied in order at start.
+
+Add a change as the next number; never edit a migration that has shipped.
+Money and quantities are ``DECIMAL(38,18)``; timestamps are ``TIMESTAMP`` in UTC
+(naive in the database, aware UTC in the records). There are no foreign keys:
+trades and events outlive the bot that made them.
+"""
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (
+        1,
+        "accounts, bots, orders journal, trades, lots, events, balance snapshots",
+        """
+        CREATE TABLE accounts (
+            name VARCHAR PRIMARY KEY,
+            venue VARCHAR NOT NULL,
+            api_key_enc VARCHAR NOT NULL,
+            api_secret_enc VARCHAR NOT NULL,
+            masked_key VARCHAR NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE bot_ids START 1;
+        CREATE TABLE bots (
+            id INTEGER PRIMARY KEY DEFAULT nextval('bot_ids'),
+            name VARCHAR NOT NULL UNIQUE,
+            config JSON NOT NULL,
+            state VARCHAR NOT NULL,
+            reason VARCHAR NOT NULL DEFAULT '',
+            trades_today INTEGER NOT NULL DEFAULT 0,
+            pnl_today DECIMAL(38,18) NOT NULL DEFAULT 0,
+            day DATE NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE orders (
+            client_order_id VARCHAR PRIMARY KEY,
+            bot_id INTEGER,
+            venue VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            symbol VARCHAR NOT NULL,
+            side VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            exchange_order_id VARCHAR,
+            request JSON NOT NULL,
+            response JSON,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE trade_ids START 1;
+        CREATE TABLE trades (
+            id BIGINT NOT NULL DEFAULT nextval('trade_ids'),
+            bot_id INTEGER,
+            account VARCHAR NOT NULL,
+            venue VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            exchange_order_id VARCHAR NOT NULL,
+            client_order_id VARCHAR NOT NULL,
+            symbol VARCHAR NOT NULL,
+            side VARCHAR NOT NULL,
+            order_type VARCHAR NOT NULL,
+            price DECIMAL(38,18) NOT NULL,
+            quantity DECIMAL(38,18) NOT NULL,
+            quote_quantity DECIMAL(38,18) NOT NULL,
+            commission DECIMAL(38,18) NOT NULL,
+            commission_asset VARCHAR NOT NULL,
+            commission_quote DECIMAL(38,18) NOT NULL,
+            pnl DECIMAL(38,18) NOT NULL,
+            realized_pnl DECIMAL(38,18),
+            closing BOOLEAN NOT NULL,
+            ts TIMESTAMP NOT NULL,
+            UNIQUE (venue, market, exchange_order_id)
+        );
+        CREATE SEQUENCE lot_ids START 1;
+        CREATE TABLE lots (
+            id BIGINT NOT NULL DEFAULT nextval('lot_ids'),
+            venue VARCHAR NOT NULL,
+            account VARCHAR NOT NULL,
+            bot_key INTEGER NOT NULL,
+            symbol VARCHAR NOT NULL,
+            quantity DECIMAL(38,18) NOT NULL,
+            cost DECIMAL(38,18) NOT NULL,
+            opened_at TIMESTAMP NOT NULL
+        );
+        CREATE SEQUENCE event_ids START 1;
+        CREATE TABLE events (
+            id BIGINT NOT NULL DEFAULT nextval('event_ids'),
+            bot_id INTEGER,
+            kind VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL
+        );
+        CREATE TABLE balance_snapshots (
+            venue VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            asset VARCHAR NOT NULL,
+            free DECIMAL(38,18) NOT NULL,
+            locked DECIMAL(38,18) NOT NULL,
+            value_quote DECIMAL(38,18) NOT NULL,
+            ts TIMESTAMP NOT NULL
+        );
+        """,
+    ),
+)
