@@ -21,7 +21,7 @@ _COLUMNS = (
 def trades_table(cur: Cursor, filters: Filters) -> pa.Table:
     """The selected trades as an Arrow table (money as decimal128(38, 18), ts naive UTC)."""
     where, params = filters.where()
-    return cur.execute(f"SELECT {_COLUMNS} FROM trades WHERE {where} ORDER BY ts, id", params).to_arrow_table()
+    return cur.sql(f"SELECT {_COLUMNS} FROM trades WHERE {where} ORDER BY ts, id", params=params).to_arrow_table()
 
 
 def to_csv(cur: Cursor, filters: Filters, path_or_buffer: Path | str | IO[str] | IO[bytes]) -> int:
