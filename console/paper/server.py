@@ -1,0 +1,321 @@
+"""PaperExchange: the Binance-compatible HTTP server, its accounts, feed, faults and journal."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from console.paper.book import Book
+from console.paper.faults import Faults, Stats
+from console.paper.feed import Feed, SyntheticFeed
+from console.paper.futures import FuturesBook
+from console.paper.protocol import ApiError, mandatory
+from console.paper.routes import ROUTES, Route
+from console.paper.rules import load_rules
+from console.paper.spot import SpotBook
+from console.paper.spot_api import order_json as spot_order_json
+from console.paper.futures_api import order_json as futures_order_json, trade_json as futures_trade_json
+from console.paper.spot_api import trade_json as spot_trade_json
+
+WEIGHT_LIMITS = {"spot": 6000, "futures": 2400}
+MAX_RECV_WINDOW = 60_000
+
+
+def default_balances() -> dict[str, dict[str, Decimal]]:
+    return {"spot": {"USDT": Decimal("10000")}, "futures": {"USDT": Decimal("10000")}}
+
+
+class PaperExchange:
+    """A Binance-compatible spot + USD-M exchange served over HTTP on loopback.
+
+    State lives in memory and, with ``data_dir``, in ``data_dir/paper.duckdb`` so a restart
+    meets the same account. ``clock`` (epoch seconds) is injectable for tests.
+    """
+
+    def __init__(self, data_dir: Path | None = None, spot_rules: Path | None = None, futures_rules: Path | None = None,
+                 feed: Feed | None = None, api_key: str = "paper-key", api_secret: str = "paper-secret",
+                 starting_balances: dict[str, dict[str, Decimal]] | None = None, *,
+                 clock: Callable[[], float] | None = None, enforce_weight_limits: bool = True,
+                 match_interval: float = 1.0) -> None:
+        self.clock = clock or (feed.clock if feed is not None else time.time)
+        self.feed = feed if feed is not None else SyntheticFeed(seed=7, clock=self.clock)
+        self.api_key = api_key
+        self.api_secret = api_secret.encode()
+        self.faults = Faults()
+        self.stats = Stats(self.clock)
+        self.enforce_weight_limits = enforce_weight_limits
+        self.match_interval = match_interval
+        self.lock = threading.RLock()
+        self.banned_until: dict[str, float] = {}
+        start = {**default_balances(), **(starting_balances or {})}
+        self.spot = SpotBook(load_rules(spot_rules, futures=False), self.feed, self.clock, starting=start["spot"])
+        self.futures = FuturesBook(load_rules(futures_rules, futures=True), self.feed, self.clock, starting=start["futures"])
+        self._store_dir = Path(data_dir) if data_dir is not None else None
+        self._load()
+        self.feed.subscribe(self._on_price)
+        self._server: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self.base_url = ""
+
+    # lifecycle --------------------------------------------------------------------------------
+    def _load(self) -> None:
+        from console.paper.store import Store
+
+        self.store = Store(self._store_dir)
+        entries = self.store.open()
+        books: dict[str, Book] = {"spot": self.spot, "futures": self.futures}
+        for entry in entries:
+            if entry.get("reset"):
+                self.spot.reset()
+                self.futures.reset()
+                continue
+            books[entry["market"]].apply(entry)
+        for book in books.values():
+            book.finish_load()
+        if self.store.needs_compaction():
+            self.store.replace_all([self.spot.snapshot(), self.futures.snapshot()])
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve in a daemon thread and return the base URL, e.g. http://127.0.0.1:PORT."""
+        if self._server is not None:
+            return self.base_url
+        if self.store._con is None and self._store_dir is not None:
+            self._load()
+        handler = type("BoundHandler", (Handler,), {"exchange": self})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self.base_url = f"http://{host}:{self._server.server_address[1]}"
+        self._stopping.clear()
+        self._threads = [threading.Thread(target=self._server.serve_forever, name="paper-exchange", daemon=True),
+                         threading.Thread(target=self._match_loop, name="paper-matcher", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and close the state file; start() again reopens it."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads = []
+        with self.lock:
+            self.store.close()
+
+    def reset(self) -> None:
+        """Wipe orders, trades and positions and restore the starting wallet."""
+        with self.lock:
+            self.spot.reset()
+            self.futures.reset()
+            self.spot.drain()
+            self.futures.drain()
+            self.store.replace_all([{"reset": True}])
+
+    # state ------------------------------------------------------------------------------------
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def commit(self) -> None:
+        """Journal whatever changed (call under the lock)."""
+        for book in (self.spot, self.futures):
+            entry = book.drain()
+            if entry is not None:
+                self.store.append(entry)
+
+    def match(self, symbol: str | None = None) -> None:
+        """Let resting orders trade against current prices (one symbol or all)."""
+        with self.lock:
+            for book in (self.spot, self.futures):
+                symbols = [symbol] if symbol else [s for s, ids in book.resting.items() if ids]
+                for name in symbols:
+                    if name in book.rules.symbols:
+                        book.match(name)  # type: ignore[attr-defined]
+            self.commit()
+
+    def _on_price(self, symbol: str) -> None:
+        self.match(symbol)
+
+    def _match_loop(self) -> None:
+        while not self._stopping.wait(self.match_interval):
+            try:
+                self.match()
+            except Exception:  # a matching error must not kill the loop; the next request retries
+                continue
+
+    def exchange_orders(self, market: str = "spot") -> list[dict[str, Any]]:
+        """Every order the exchange holds in market, as GET order would report it."""
+        with self.lock:
+            if market == "spot":
+                return [spot_order_json(o) for o in self.spot.orders.values()]
+            return [futures_order_json(o) for o in self.futures.orders.values()]
+
+    def exchange_trades(self, market: str = "spot") -> list[dict[str, Any]]:
+        """Every fill in market, as myTrades / userTrades would report it."""
+        with self.lock:
+            if market == "spot":
+                return [spot_trade_json(t) for t in self.spot.trades]
+            return [futures_trade_json(t) for t in self.futures.trades]
+
+    # requests ---------------------------------------------------------------------------------
+    def authenticate(self, headers: Any, query: str, body: str, params: dict[str, str]) -> None:
+        """Check API key, timestamp/recvWindow and the HMAC-SHA256 signature as Binance does."""
+        key = headers.get("X-MBX-APIKEY")
+        if not key:
+            raise ApiError(401, -2014, "API-key format invalid.")
+        if not hmac.compare_digest(key, self.api_key):
+            raise ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        if "timestamp" not in params:
+            raise mandatory("timestamp")
+        signature = params.get("signature")
+        if not signature:
+            raise mandatory("signature")
+        try:
+            stamp = int(params["timestamp"])
+            window = int(params.get("recvWindow", "5000"))
+        except ValueError:
+            raise ApiError(400, -1100, "Illegal characters found in parameter 'timestamp'.") from None
+        if window > MAX_RECV_WINDOW:
+            raise ApiError(400, -1131, "recvWindow must be less than 60000")
+        now = self.now_ms()
+        if stamp > now + 1000:
+            raise ApiError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
+        if now - stamp > window:
+            raise ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+        payload = (_without_signature(query) + _without_signature(body)).encode()
+        expected = hmac.new(self.api_secret, payload, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature.lower()):
+            raise ApiError(400, -1022, "Signature for this request is not valid.")
+
+    def handle(self, method: str, path: str, route: Route, params: dict[str, str]) -> Any:
+        with self.lock:
+            if self.spot.resting or self.futures.resting:
+                self.match()
+            try:
+                return route.handler(self, params, path.startswith("/fapi"))
+            finally:
+                if route.mutates:
+                    self.commit()
+
+
+def _without_signature(raw: str) -> str:
+    if "signature=" not in raw:
+        return raw
+    return "&".join(part for part in raw.split("&") if not part.startswith("signature="))
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP request against the exchange bound as the class attribute ``exchange``."""
+
+    exchange: PaperExchange
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "paper-binance"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def _serve(self, method: str) -> None:
+        ex = self.exchange
+        split = urlsplit(self.path)
+        path, query = split.path, split.query
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        market = "futures" if path.startswith("/fapi") else "spot"
+        route = ROUTES.get((method, path))
+        headers: dict[str, str] = {}
+        fault = None
+        try:
+            banned = ex.banned_until.get(market, 0.0)
+            if banned > ex.clock():
+                raise _banned(banned, ex.clock())
+            fault = ex.faults.take(method, path)
+            if fault is not None:
+                if fault.kind == "latency":
+                    time.sleep(fault.seconds)
+                elif fault.kind == "reset":
+                    return self._reset()
+                elif fault.kind == "error_5xx":
+                    return self._reply(503, b"Service Unavailable", {"Content-Type": "text/plain"})
+                elif fault.kind == "rate_limit":
+                    raise ApiError(429, -1003, "Too many requests; current limit of IP is 6000 requests per minute.",
+                                   {"Retry-After": str(int(fault.seconds) or 1)})
+                elif fault.kind == "ban":
+                    ex.banned_until[market] = ex.clock() + fault.seconds
+                    raise _banned(ex.banned_until[market], ex.clock())
+                elif fault.kind == "clock_skew":
+                    raise ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+            if route is None:
+                raise ApiError(404, -1000, f"Unknown endpoint {method} {path}.")
+            used, orders = ex.stats.record(path, market, route.weight, route.order)
+            headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+            if route.order:
+                headers["X-MBX-ORDER-COUNT-10S" if market == "spot" else "X-MBX-ORDER-COUNT-1M"] = str(orders)
+            if ex.enforce_weight_limits and used > WEIGHT_LIMITS[market]:
+                raise ApiError(429, -1003, f"Too much request weight used; current limit is {WEIGHT_LIMITS[market]} "
+                               "request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+                               {"Retry-After": str(60 - int(ex.clock()) % 60)})
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            if body:
+                params.update(parse_qsl(body, keep_blank_values=True))
+            if route.signed:
+                ex.authenticate(self.headers, query, body, params)
+            result = ex.handle(method, path, route, params)
+        except ApiError as e:
+            headers.update(e.headers)
+            return self._reply(e.status, json.dumps(e.body()).encode(), headers)
+        if fault is not None and fault.kind == "timeout_after_accept":
+            time.sleep(fault.seconds)
+            return self._reset()
+        if fault is not None and fault.kind == "reset_after_accept":
+            return self._reset()
+        self._reply(200, json.dumps(result, separators=(",", ":")).encode(), headers)
+
+    def _reply(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json;charset=UTF-8"))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reset(self) -> None:
+        """Drop the connection without an answer (RST, as a crashed proxy would)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+
+def _banned(until: float, now: float) -> ApiError:
+    stamp = int(until * 1000)
+    return ApiError(418, -1003, f"Way too much request weight used; IP banned until {stamp}. "
+                    "Please use WebSocket Streams for live updates to avoid bans.",
+                    {"Retry-After": str(max(1, int(until - now + 0.999)))})
