@@ -2,6 +2,8 @@
 
 PnL is computed once, when a trade is recorded (see ``console.storage.trades``),
 so every figure here is a sum over the ``pnl`` and ``commission_quote`` columns.
+Daily, per-bot, per-symbol figures and the KPIs read ``trade_days`` (the same sums
+kept per UTC day, venue, market, bot and symbol); the series read the trades.
 DataFrames carry floats (they feed charts); timestamps are naive UTC.
 
 Series (cumulative PnL, drawdown, equity) never exceed ``MAX_POINTS`` points: up
@@ -29,13 +31,9 @@ __all__ = ["Bundle", "Filters", "MAX_POINTS", "bundle", "equity_curve"]
 MAX_POINTS = 2000
 
 _SUMMARY = (
-    "COUNT(*) AS trades, SUM(pnl)::DOUBLE AS net_pnl, "
-    "COUNT(*) FILTER (WHERE closing AND pnl > 0) AS wins, "
-    "COUNT(*) FILTER (WHERE closing) AS closes, "
-    "COALESCE(SUM(pnl) FILTER (WHERE closing AND pnl > 0), 0)::DOUBLE AS gross_win, "
-    "COALESCE(SUM(pnl) FILTER (WHERE closing AND pnl < 0), 0)::DOUBLE AS gross_loss, "
-    "COUNT(*) FILTER (WHERE closing AND pnl < 0) AS losses, "
-    "SUM(commission_quote)::DOUBLE AS fees"
+    "SUM(trades)::BIGINT AS trades, SUM(net_pnl)::DOUBLE AS net_pnl, SUM(wins)::BIGINT AS wins, "
+    "SUM(closes)::BIGINT AS closes, SUM(gross_win)::DOUBLE AS gross_win, "
+    "SUM(gross_loss)::DOUBLE AS gross_loss, SUM(losses)::BIGINT AS losses, SUM(fees)::DOUBLE AS fees"
 )
 _SUMS = ["trades", "net_pnl", "wins", "closes", "gross_win", "gross_loss", "losses", "fees"]
 STAT_COLUMNS = ["trades", "net_pnl", "win_rate", "profit_factor", "avg_win", "avg_loss", "fees"]
@@ -63,16 +61,18 @@ class Bundle:
 def bundle(cur: Cursor, filters: Filters) -> Bundle:
     """Compute every analytics table for ``filters``."""
     where, params = filters.where()
+    by_day, day_params = filters.where("day", by_day=True)
     lo, hi, count = cur.execute(
         f"SELECT epoch_us(min(ts)), epoch_us(max(ts)), COUNT(*) FROM trades WHERE {where}", params
     ).fetchone()
     daily = cur.execute(
-        "SELECT CAST(ts AS DATE) AS day, SUM(pnl)::DOUBLE AS pnl, SUM(commission_quote)::DOUBLE AS fees, "
-        f"COUNT(*) AS trades FROM trades WHERE {where} GROUP BY 1 ORDER BY 1",
-        params,
+        "SELECT day, SUM(net_pnl)::DOUBLE AS pnl, SUM(fees)::DOUBLE AS fees, SUM(trades)::BIGINT AS trades "
+        f"FROM trade_days WHERE {by_day} GROUP BY day ORDER BY day",
+        day_params,
     ).df()
     groups = cur.execute(
-        f"SELECT bot_id, symbol, market, {_SUMMARY} FROM trades WHERE {where} GROUP BY ALL", params
+        f"SELECT NULLIF(bot_id, 0) AS bot_id, symbol, market, {_SUMMARY} FROM trade_days WHERE {by_day} GROUP BY ALL",
+        day_params,
     ).df()
     curve = _series(cur, "SELECT ts, pnl, id FROM trades", where, params, lo, hi, count)
     names = dict(cur.execute("SELECT id, name FROM bots").fetchall())

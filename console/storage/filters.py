@@ -24,16 +24,19 @@ class Filters:
         if self.start and self.end and self.start > self.end:
             raise InvalidInput(f"the start date {self.start} is after the end date {self.end}; swap them")
 
-    def where(self, time_column: str = "ts") -> tuple[str, list[object]]:
-        """Return a SQL condition (``TRUE`` when nothing filters) and its ``?`` parameters."""
+    def where(self, time_column: str = "ts", *, by_day: bool = False) -> tuple[str, list[object]]:
+        """Return a SQL condition (``TRUE`` when nothing filters) and its ``?`` parameters.
+
+        ``time_column`` is a TIMESTAMP, or a DATE when ``by_day``.
+        """
         parts: list[str] = []
         params: list[object] = []
         if self.start is not None:
             parts.append(f"{time_column} >= ?")
-            params.append(datetime.combine(self.start, time()))
+            params.append(self.start if by_day else datetime.combine(self.start, time()))
         if self.end is not None:
-            parts.append(f"{time_column} < ?")
-            params.append(datetime.combine(self.end + timedelta(days=1), time()))
+            parts.append(f"{time_column} {'<=' if by_day else '<'} ?")
+            params.append(self.end if by_day else datetime.combine(self.end + timedelta(days=1), time()))
         if self.bots:
             parts.append(f"bot_id IN ({', '.join('?' for _ in self.bots)})")
             params.extend(self.bots)

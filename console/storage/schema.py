@@ -7,6 +7,23 @@ trades and events outlive the bot that made them.
 """
 from __future__ import annotations
 
+# Trades summed per UTC day, venue, market, bot and symbol: what the analytics read
+# instead of scanning every trade. Kept by ``trades.record`` in the trade's own
+# transaction; this statement rebuilds it from the trades (migration 2, bulk imports).
+# bot_id 0 stands for manual trades (bot ids start at 1).
+REBUILD_TRADE_DAYS = """
+    DELETE FROM trade_days;
+    INSERT INTO trade_days
+    SELECT CAST(ts AS DATE), venue, market, coalesce(bot_id, 0), symbol,
+           COUNT(*), SUM(pnl), SUM(commission_quote),
+           COUNT(*) FILTER (WHERE closing),
+           COUNT(*) FILTER (WHERE closing AND pnl > 0),
+           COUNT(*) FILTER (WHERE closing AND pnl < 0),
+           coalesce(SUM(pnl) FILTER (WHERE closing AND pnl > 0), 0),
+           coalesce(SUM(pnl) FILTER (WHERE closing AND pnl < 0), 0)
+    FROM trades GROUP BY ALL;
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (
         1,
@@ -100,5 +117,28 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             ts TIMESTAMP NOT NULL
         );
         """,
+    ),
+    (
+        2,
+        "trades summed per day, bot and symbol for the analytics",
+        """
+        CREATE TABLE trade_days (
+            day DATE NOT NULL,
+            venue VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            bot_id INTEGER NOT NULL,
+            symbol VARCHAR NOT NULL,
+            trades BIGINT NOT NULL,
+            net_pnl DECIMAL(38,18) NOT NULL,
+            fees DECIMAL(38,18) NOT NULL,
+            closes BIGINT NOT NULL,
+            wins BIGINT NOT NULL,
+            losses BIGINT NOT NULL,
+            gross_win DECIMAL(38,18) NOT NULL,
+            gross_loss DECIMAL(38,18) NOT NULL,
+            PRIMARY KEY (day, venue, market, bot_id, symbol)
+        );
+        """
+        + REBUILD_TRADE_DAYS,
     ),
 )

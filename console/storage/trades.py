@@ -12,6 +12,10 @@ Lots are consumed in recording order. A trade is ``closing`` when it realises
 something (a spot sell matched to lots, a futures fill with realised PnL); win
 rate, averages and profit factor count closing trades only. A ``pnl`` given on the
 way in is kept as is (the lots are still updated).
+
+The same transaction adds the trade to ``trade_days`` (sums per UTC day, venue,
+market, bot and symbol), which the analytics read instead of every trade. Trades
+inserted with plain SQL need ``rebuild_days`` afterwards.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from console.domain import Market, OrderType, Side, Venue
 from console.storage import pnl as rules
 from console.storage.db import Cursor, atomic, from_db_time, to_db_time
 from console.storage.filters import Filters
+from console.storage.schema import REBUILD_TRADE_DAYS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +106,36 @@ def record_with_pnl(cur: Cursor, trade: TradeRecord) -> tuple[bool, TradeRecord]
             f"INSERT INTO trades ({_SELECT}, closing) VALUES ({', '.join('?' for _ in COLUMNS)}, ?)",
             [*values, closing],
         )
+        _add_to_day(cur, stored, closing)
         return True, stored
+
+
+def _add_to_day(cur: Cursor, trade: TradeRecord, closing: bool) -> None:
+    pnl = trade.pnl or rules.ZERO
+    win, loss = closing and pnl > 0, closing and pnl < 0
+    cur.execute(
+        "INSERT INTO trade_days VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (day, venue, market, bot_id, symbol) DO UPDATE SET "
+        "trades = trades + 1, net_pnl = net_pnl + excluded.net_pnl, fees = fees + excluded.fees, "
+        "closes = closes + excluded.closes, wins = wins + excluded.wins, losses = losses + excluded.losses, "
+        "gross_win = gross_win + excluded.gross_win, gross_loss = gross_loss + excluded.gross_loss",
+        [
+            to_db_time(trade.ts).date(), Venue(trade.venue).value, Market(trade.market).value, trade.bot_id or 0,
+            trade.symbol, pnl, trade.commission_quote, int(closing), int(win), int(loss),
+            pnl if win else rules.ZERO, pnl if loss else rules.ZERO,
+        ],
+    )
+
+
+def rebuild_days(cur: Cursor) -> None:
+    """Recompute the per-day summary the analytics read; run it after inserting trades with SQL."""
+    with atomic(cur):
+        cur.execute(REBUILD_TRADE_DAYS)
+
+
+def symbols(cur: Cursor) -> list[str]:
+    """Every symbol traded, sorted."""
+    return [r[0] for r in cur.execute("SELECT DISTINCT symbol FROM trades ORDER BY 1").fetchall()]
 
 
 def _apply_lots(cur: Cursor, trade: TradeRecord, fee: Decimal) -> tuple[Decimal, bool]:

@@ -132,11 +132,22 @@ def test_series_are_downsampled_in_sql(db: Database) -> None:
         "100, 1, 100, 0, 'USDT', 0, CASE WHEN i % 3 = 0 THEN -2 ELSE 1 END, TRUE, "
         "TIMESTAMP '2025-01-01' + to_seconds(i * 60) FROM range(9001) t(i)"
     )
+    trades.rebuild_days(cur)
     result = analytics.bundle(cur, Filters())
     assert 1000 < len(result.cumulative) <= analytics.MAX_POINTS
     assert len(result.drawdown) <= analytics.MAX_POINTS
     assert result.cumulative["cum_pnl"].iloc[-1] == 3001 * -2 + 6000 * 1  # i = 0, 3, ..., 9000 lose 2
-    assert result.kpis["trades"] == 9001
+    assert result.kpis["trades"] == 9001 == result.daily["trades"].sum()
+    assert result.daily["pnl"].sum() == -2
+
+
+def test_day_sums_kept_at_record_time_match_a_rebuild(filled: Cursor) -> None:
+    trades.record(filled, make_trade(30, Side.BUY, "1", "1", bot_id=None))
+    query = "SELECT * FROM trade_days ORDER BY ALL"
+    kept = filled.execute(query).fetchall()
+    trades.rebuild_days(filled)
+    assert filled.execute(query).fetchall() == kept
+    assert len(kept) == 6  # day 1: A, B, manual; day 2: A, B futures; day 3: B futures
 
 
 def test_equity_curve_from_balance_snapshots(db: Database) -> None:
