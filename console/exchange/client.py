@@ -1,0 +1,406 @@
+"""ExchangeClient: Binance spot or USD-M futures through ccxt, for one venue and market.
+
+Orders are never duplicated and never lost: each gets a client order id and is journaled as
+pending before it is sent. A timeout, 5xx, dropped connection or 429 on the order request is
+resolved by looking the order up by that id after a backoff; it is sent again, with the same id,
+only when the exchange answers that no such order exists. Reads retry temporary errors.
+"""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import pandas as pd
+
+from console.domain import (
+    AccountTrade,
+    Balance,
+    Market,
+    OcoOrder,
+    Order,
+    OrderRequest,
+    OrderType,
+    Position,
+    Side,
+    Ticker,
+    Venue,
+)
+from console.errors import (
+    ClockSkew,
+    ConsoleError,
+    InsufficientBalance,
+    InvalidOrder,
+    OrderNotFound,
+    OrderRejected,
+    RateLimited,
+    TemporaryError,
+    UnknownSymbol,
+)
+from console.exchange import futures, oco
+from console.exchange.limiter import WeightLimiter, shared_limiter
+from console.exchange.orders import (
+    OrderPreview,
+    Plan,
+    Unresolved,
+    check_client_order_id,
+    new_client_order_id,
+    plan_order,
+)
+from console.exchange.parse import (
+    BINANCE_TYPES,
+    candles_frame,
+    commissions_of,
+    fills_of,
+    parse_balances,
+    parse_order,
+    parse_ticker,
+    parse_trade,
+)
+from console.exchange.precision import SymbolRules, check_remainder, floor_to_step, plain, rules_from_ccxt_market, sellable
+from console.exchange.retry import BanGate, RetryPolicy, shared_gate, utc
+from console.exchange.transport import Transport
+
+__all__ = ["ExchangeClient", "OrderJournal", "OrderPreview"]
+ZERO = Decimal(0)
+
+
+class OrderJournal(Protocol):
+    """Durable record of orders, implemented by the caller; the client calls it around every order."""
+
+    def pending(self, client_order_id: str, request: OrderRequest) -> None: ...
+
+    def resolved(self, order: Order) -> Any: ...
+
+    def failed(self, client_order_id: str, error: ConsoleError) -> None: ...
+
+
+class ExchangeClient:
+    """Talk to one venue's spot or USD-M market; every answer is a domain object."""
+
+    MARKETS_MAX_AGE = 3600.0
+    BALANCES_MAX_AGE = 5.0
+    PRICE_MAX_AGE = 2.0
+
+    def __init__(self, venue: Venue, market: Market, *, base_url: str | None, api_key: str, api_secret: str,
+                 journal: OrderJournal | None = None, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
+                 timeout_ms: int = 10_000, limiter: WeightLimiter | None = None,
+                 retry: RetryPolicy = RetryPolicy(), ban_gate: BanGate | None = None) -> None:
+        from console.exchange.connect import make_ccxt
+
+        self.venue, self.market, self.journal = Venue(venue), Market(market), journal
+        self.clock = clock
+        self.exchange = make_ccxt(self.market, base_url=base_url, api_key=api_key, api_secret=api_secret,
+                                  demo=self.venue is Venue.DEMO, timeout_ms=timeout_ms)
+        self.exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
+        address = f"{self.venue.value}:{base_url or ''}"
+        self.transport = Transport(
+            self.exchange, market=self.market, venue_name=f"Binance {self.venue.value} {self.market.value}",
+            limiter=limiter or shared_limiter(address, self.market), gate=ban_gate or shared_gate(address),
+            policy=retry, clock=clock, sleep=sleep, rng=rng)
+        self._lock = threading.RLock()
+        self._markets_at: float | None = None
+        self._rules: dict[str, SymbolRules] = {}
+        self._balances: dict[str, Balance] | None = None
+        self._balances_at = 0.0
+        self._prices: dict[str, tuple[float, Decimal]] = {}
+        self.leverage: dict[str, int] = {}
+        self._brackets: dict[str, int] = {}
+
+    # --- markets and rules ---------------------------------------------------------------
+
+    def ccxt_symbol(self, symbol: str) -> str:
+        if self.market is Market.FUTURES and ":" not in symbol:
+            return f"{symbol}:{symbol.split('/')[-1]}"
+        return symbol
+
+    def _load_markets(self, force: bool = False) -> dict:
+        with self._lock:
+            now = self.clock()
+            if force or self._markets_at is None or now - self._markets_at > self.MARKETS_MAX_AGE:
+                self.transport.read("load_markets", self.exchange.load_markets, True)
+                self._markets_at, self._rules = now, {}
+            return self.exchange.markets
+
+    def rules(self, symbol: str) -> SymbolRules:
+        """The symbol's trading rules (markets are loaded once, refreshed hourly or after a filter rejection)."""
+        with self._lock:
+            markets = self._load_markets()
+            if symbol not in self._rules:
+                raw = markets.get(self.ccxt_symbol(symbol))
+                if raw is None or not raw.get("active", True):
+                    listed = ", ".join(sorted(s.split(":")[0] for s in markets)[:8])
+                    raise UnknownSymbol(f"{symbol} is not traded on Binance {self.market.value} ({self.venue.value}); "
+                                        f"pick a listed symbol such as {listed}")
+                self._rules[symbol] = rules_from_ccxt_market(raw, self.market)
+            return self._rules[symbol]
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def ticker(self, symbol: str) -> Ticker:
+        self.rules(symbol)
+        raw = self.transport.read("fetch_ticker", self.exchange.fetch_ticker, self.ccxt_symbol(symbol))
+        ticker = parse_ticker(raw, symbol)
+        self._prices[symbol] = (self.clock(), ticker.last)
+        return ticker
+
+    def _price(self, symbol: str) -> Decimal:
+        seen = self._prices.get(symbol)
+        if seen is not None and self.clock() - seen[0] <= self.PRICE_MAX_AGE:
+            return seen[1]
+        return self.ticker(symbol).last
+
+    def balances(self, *, fresh: bool = False) -> dict[str, Balance]:
+        """Free and locked per asset (futures: free is the available margin); cached a few seconds."""
+        with self._lock:
+            if fresh or self._balances is None or self.clock() - self._balances_at > self.BALANCES_MAX_AGE:
+                raw = self.transport.read("fetch_balance", self.exchange.fetch_balance)
+                self._balances, self._balances_at = parse_balances(raw, self.market), self.clock()
+            return dict(self._balances)
+
+    def candles(self, symbol: str, timeframe: str, limit: int = 200) -> pd.DataFrame:
+        """The last ``limit`` closed candles: ts (UTC), open, high, low, close, volume as floats."""
+        self.rules(symbol)
+        rows = self.transport.read("fetch_ohlcv", self.exchange.fetch_ohlcv, self.ccxt_symbol(symbol),
+                                   timeframe, None, limit + 1)
+        return candles_frame(rows, timeframe, int(self.clock() * 1000)).tail(limit).reset_index(drop=True)
+
+    def trades(self, symbol: str, since: datetime | None = None, *, order_id: str | None = None) -> list[AccountTrade]:
+        """The account's executions on ``symbol`` (optionally since a time, or of one order)."""
+        self.rules(symbol)
+        since_ms = int(since.timestamp() * 1000) if since else None
+        params = {"orderId": order_id} if order_id else {}
+        raw = self.transport.read("fetch_my_trades", self.exchange.fetch_my_trades, self.ccxt_symbol(symbol),
+                                  since_ms, None, params)
+        return [parse_trade(t, symbol, self.market) for t in raw]
+
+    def fetch_order(self, symbol: str, client_order_id: str) -> Order:
+        """The order with this client id, with its fills; OrderNotFound if the exchange has none."""
+        self.rules(symbol)
+        raw = self.transport.read("fetch_order", self.exchange.fetch_order, None, self.ccxt_symbol(symbol),
+                                  {"origClientOrderId": client_order_id})
+        return self._with_fills(parse_order(raw, symbol, self.market))
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        if symbol is not None:
+            self.rules(symbol)
+        else:
+            self._load_markets()
+        action = "fetch_open_orders" if symbol else "fetch_open_orders_all"
+        raw = self.transport.read(action, self.exchange.fetch_open_orders,
+                                  self.ccxt_symbol(symbol) if symbol else None)
+        return [parse_order(o, o["symbol"].split(":")[0], self.market) for o in raw]
+
+    def positions(self) -> list[Position]:
+        """Open USD-M positions (futures only)."""
+        return futures.positions(self)
+
+    @property
+    def banned_until(self) -> datetime | None:
+        return self.transport.gate.until(utc(self.clock))
+
+    # --- orders ----------------------------------------------------------------------------
+
+    def _plan(self, request: OrderRequest) -> Plan:
+        if request.market is not self.market:
+            raise InvalidOrder(f"this is the {self.market.value} client; send {request.market.value} orders "
+                               f"through the {request.market.value} client")
+        rules = self.rules(request.symbol)
+        price = self._price(request.symbol) if request.type is OrderType.MARKET else ZERO
+        return plan_order(request, rules, price, BINANCE_TYPES)
+
+    def preview(self, request: OrderRequest) -> OrderPreview:
+        """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix."""
+        plan = self._plan(request)
+        rules = self.rules(request.symbol)
+        warnings: list[str] = []
+        if self.market is Market.SPOT and request.side is Side.SELL:
+            held = self.balances().get(rules.base)
+            free = held.free if held else ZERO
+            try:
+                left = check_remainder(rules, free, plan.preview.quantity, plan.preview.price)
+                if 0 < left and not sellable(rules, left, plan.preview.price):
+                    warnings.append(f"{plain(left)} {rules.base} stays behind as dust, below one step "
+                                    f"of {plain(rules.step_size)}")
+            except InvalidOrder as e:
+                warnings.append(str(e))
+        return replace(plan.preview, warnings=tuple(warnings))
+
+    def _check_balance(self, plan: Plan) -> None:
+        rules, p = self.rules(plan.request.symbol), plan.preview
+        if plan.request.reduce_only:
+            return
+        held = self.balances()
+        if self.market is Market.FUTURES:
+            lev = self.leverage.get(p.symbol, 1)
+            asset, need = rules.quote, p.notional / lev + p.fee
+        elif p.side is Side.BUY:
+            asset, need = rules.quote, p.notional
+        else:
+            asset, need = rules.base, p.quantity
+        free = held[asset].free if asset in held else ZERO
+        if need > free:
+            short = need - free
+            what = "margin" if self.market is Market.FUTURES else "balance"
+            raise InsufficientBalance(
+                f"{p.side.value} {plain(p.quantity)} {rules.base} on {p.symbol} needs {plain(need)} {asset} of free "
+                f"{what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
+                shortfall=short, asset=asset)
+        if self.market is Market.SPOT and p.side is Side.SELL:
+            check_remainder(rules, free, p.quantity, p.price)
+
+    def place_order(self, request: OrderRequest, *, journal: OrderJournal | None = None) -> Order:
+        """Normalise, check the balance, journal, send and resolve one order; return the exchange's answer."""
+        plan = self._plan(request)
+        self._check_balance(plan)
+        cid = check_client_order_id(request.client_order_id or new_client_order_id())
+        book = journal or self.journal
+        if book is not None:
+            book.pending(cid, request)
+        try:
+            order = self._submit(plan, cid)
+        except Unresolved as e:
+            raise e.error from e.__cause__
+        except ConsoleError as e:
+            if book is not None:
+                book.failed(cid, e)
+            if isinstance(e, OrderRejected):
+                self._markets_at = None  # a filter may have changed: reload the rules on next use
+            raise
+        order = self._with_fills(order)
+        self._apply_to_balances(order)
+        if book is not None:
+            book.resolved(order)
+        return order
+
+    def _submit(self, plan: Plan, cid: str) -> Order:
+        """Send once; on an unclear outcome look the order up and resend with the same id only if absent."""
+        symbol, resynced, attempt = plan.request.symbol, False, 0
+        while True:
+            try:
+                raw = self.transport.once("create_order", self.exchange.create_order, self.ccxt_symbol(symbol),
+                                          plan.ccxt_type, plan.request.side.value, plan.amount, plan.price,
+                                          {**plan.params, "newClientOrderId": cid}, orders=1)
+                return parse_order(raw, symbol, self.market)
+            except ClockSkew:
+                if resynced:
+                    raise
+                self.transport.resync()  # -1021 means the order was refused: send it again once
+                resynced = True
+                continue
+            except TemporaryError as e:
+                found = self.lookup(symbol, cid, attempt, getattr(e, "retry_after", None), e)
+                attempt += 1
+                if found is not None:
+                    return found
+                if attempt >= self.transport.policy.attempts:
+                    raise
+
+    def lookup(self, symbol: str, cid: str, attempt: int, retry_after: float | None,
+               cause: ConsoleError) -> Order | None:
+        """After an unclear send: the order if the exchange has it, None if it confirms it has not."""
+        for tries in range(self.transport.policy.attempts):
+            self.transport.backoff(attempt + tries, retry_after)
+            retry_after = None
+            try:
+                raw = self.transport.once("fetch_order", self.exchange.fetch_order, None, self.ccxt_symbol(symbol),
+                                          {"origClientOrderId": cid})
+                return parse_order(raw, symbol, self.market)
+            except OrderNotFound:
+                return None
+            except ClockSkew:
+                self.transport.resync()
+            except RateLimited as e:
+                retry_after = e.retry_after
+            except TemporaryError:
+                pass
+            except ConsoleError as e:
+                raise Unresolved(type(cause)(f"order {cid} on {symbol} may or may not be placed: {e}; "
+                                              "it stays pending and is reconciled before bots trade")) from e
+        raise Unresolved(type(cause)(f"order {cid} on {symbol} got no clear answer and could not be looked up; "
+                                      "it stays pending and is reconciled before bots trade")) from cause
+
+    def _with_fills(self, order: Order) -> Order:
+        if order.filled <= 0 or order.fills:
+            return order
+        try:
+            trades = self.trades(order.symbol, order_id=order.exchange_order_id)
+        except TemporaryError:
+            return order
+        fills = fills_of(t for t in trades if t.exchange_order_id == order.exchange_order_id)
+        if not fills:
+            return order
+        realized = sum((t.realized_pnl or ZERO for t in trades), ZERO) if self.market is Market.FUTURES else None
+        return replace(order, fills=fills, commissions=commissions_of(fills),
+                       realized_pnl=order.realized_pnl if order.realized_pnl is not None else realized)
+
+    def _apply_to_balances(self, order: Order) -> None:
+        """Move the cached balances by a spot fill; anything else makes the next check refetch."""
+        with self._lock:
+            if self._balances is None or self.market is Market.FUTURES or order.type is not OrderType.MARKET:
+                self._balances = None
+                return
+            rules = self.rules(order.symbol)
+            sign = 1 if order.side is Side.BUY else -1
+            deltas = {rules.base: sign * order.filled, rules.quote: -sign * order.quote_filled}
+            for asset, amount in order.commissions:
+                deltas[asset] = deltas.get(asset, ZERO) - amount
+            for asset, delta in deltas.items():
+                old = self._balances.get(asset) or Balance(asset=asset, free=ZERO)
+                self._balances[asset] = Balance(asset=asset, free=old.free + delta, locked=old.locked)
+
+    def cancel_order(self, symbol: str, *, client_order_id: str | None = None,
+                     exchange_order_id: str | None = None) -> Order:
+        """Cancel one open order by either id; return it as the exchange reports it."""
+        if not client_order_id and not exchange_order_id:
+            raise InvalidOrder("name the order to cancel by client_order_id or exchange_order_id")
+        self.rules(symbol)
+        params = {"origClientOrderId": client_order_id} if client_order_id else {}
+        raw = self.transport.read("cancel_order", self.exchange.cancel_order, exchange_order_id,
+                                  self.ccxt_symbol(symbol), params)
+        self._balances = None
+        return parse_order(raw, symbol, self.market)
+
+    def place_oco_sell(self, symbol: str, quantity: Decimal, take_profit_price: Decimal, stop_price: Decimal,
+                       stop_limit_price: Decimal | None = None, client_order_id: str | None = None,
+                       *, journal: OrderJournal | None = None) -> OcoOrder:
+        """Protect a spot holding: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (spot only)."""
+        return oco.place(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
+                         client_order_id, journal or self.journal)
+
+    def cancel_oco(self, symbol: str, list_id: str) -> None:
+        """Cancel both legs of an OCO by its list id."""
+        oco.cancel(self, symbol, list_id)
+
+    def prepare_futures(self, symbol: str, leverage: int) -> None:
+        """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
+        futures.prepare(self, symbol, leverage)
+
+    def close_position(self, symbol: str) -> Order:
+        """Close the whole position with a reduce-only market order (spot: sell all)."""
+        if self.market is Market.SPOT:
+            return self.sell_all(symbol)
+        return futures.close(self, symbol)
+
+    def sell_all(self, symbol: str, *, journal: OrderJournal | None = None) -> Order:
+        """Sell the whole free base balance (floored to the step); dust that can't be sold is refused."""
+        if self.market is Market.FUTURES:
+            return futures.close(self, symbol)
+        rules = self.rules(symbol)
+        held = self.balances(fresh=True).get(rules.base)
+        free = held.free if held else ZERO
+        price = self._price(symbol)
+        if not sellable(rules, free, price):
+            raise InvalidOrder(
+                f"{plain(free)} {rules.base} is dust on {symbol}: below the minimum order (min "
+                f"{plain(rules.min_qty)} {rules.base} and {plain(rules.min_notional)} {rules.quote}); "
+                f"buy more to sell it together, or convert it with Binance's 'Convert small balance to BNB'")
+        quantity = floor_to_step(free, rules.quantity_step(True))
+        request = OrderRequest(symbol=symbol, market=self.market, side=Side.SELL, quantity=quantity)
+        return self.place_order(request, journal=journal)

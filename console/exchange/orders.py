@@ -1,0 +1,133 @@
+"""Order planning (normalise and check before anything is sent) and client order ids."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from console.domain import Market, OrderRequest, OrderType, Side
+from console.errors import ConsoleError, InvalidOrder
+from console.exchange.precision import (
+    Rounding,
+    SymbolRules,
+    check_notional,
+    floor_to_step,
+    normalize_price,
+    normalize_quantity,
+    plain,
+)
+
+CLIENT_ID_PREFIX = "cc-"
+CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+ZERO = Decimal(0)
+
+
+class Unresolved(Exception):
+    """An order request whose fate could not be learned; its journal entry stays pending."""
+
+    def __init__(self, error: ConsoleError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def new_client_order_id() -> str:
+    """A fresh id in Binance's charset: ``cc-`` and 24 hex digits (27 characters)."""
+    return CLIENT_ID_PREFIX + uuid.uuid4().hex[:24]
+
+
+def check_client_order_id(client_order_id: str) -> str:
+    if not CLIENT_ID.match(client_order_id):
+        raise InvalidOrder(f"client order id {client_order_id!r} must be 1-36 characters of letters, digits "
+                           "and . : / _ -; leave it empty to have one assigned")
+    return client_order_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPreview:
+    """What an order would be once normalised, without sending it."""
+
+    symbol: str
+    market: Market
+    side: Side
+    type: OrderType
+    quantity: Decimal  # base quantity sent (estimated at ``price`` when buying by quote amount)
+    quote_quantity: Decimal | None  # quote amount sent for a spot market buy by amount
+    price: Decimal  # the limit price, or the current price for a market order
+    stop_price: Decimal | None
+    notional: Decimal
+    fee: Decimal
+    fee_asset: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """A normalised order and the ccxt arguments that send it."""
+
+    preview: OrderPreview
+    request: OrderRequest
+    ccxt_type: str
+    amount: str | None
+    price: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decimal, ccxt_types: dict) -> Plan:
+    """Normalise ``request`` to ``rules``; raise InvalidOrder with the fix when it can't be made valid.
+
+    A spot market buy given as a quote amount is sent as ``quoteOrderQty``: the exchange spends
+    exactly that amount and rounds the quantity itself. Any other order given as a quote amount is
+    converted to a base quantity at ``reference_price`` and floored to the step.
+    """
+    if (request.quantity is None) == (request.quote_quantity is None):
+        raise InvalidOrder(f"give either a quantity in {rules.base} or an amount in {rules.quote}, not both or neither")
+    market_order = request.type is OrderType.MARKET
+    verb = request.side.value
+    sell = request.side is Side.SELL
+    price, stop = reference_price, None
+    params: dict[str, Any] = {}
+    if request.type in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT):
+        if request.price is None:
+            raise InvalidOrder(f"a {request.type.value} order needs a price in {rules.quote}")
+        if request.type is OrderType.STOP_LOSS_LIMIT:
+            if request.stop_price is None:
+                raise InvalidOrder(f"a stop-loss limit order needs a stop price in {rules.quote}")
+            # a sell stop triggers no later than asked and its limit fills no worse than asked; mirrored for buys
+            stop = normalize_price(rules, request.stop_price, Rounding.UP if sell else Rounding.DOWN, "stop price")
+            price = normalize_price(rules, request.price, Rounding.DOWN if sell else Rounding.UP)
+            params["stopPrice"] = plain(stop)
+            params["timeInForce"] = "GTC"
+        else:
+            price = normalize_price(rules, request.price)
+    if price <= 0:
+        raise InvalidOrder(f"no current price for {rules.symbol}; try again when the market has traded")
+    quote_amount: Decimal | None = None
+    if request.quote_quantity is not None and market_order and not sell and rules.market is Market.SPOT:
+        quote_amount = floor_to_step(request.quote_quantity, rules.tick_size)
+        check_notional(rules, quote_amount / price, price, market_order=True, verb=verb)
+        quantity = normalize_quantity(rules, request.quote_quantity / price, market_order=True, price=price, verb=verb)
+        params["quoteOrderQty"] = plain(quote_amount)
+        notional = quote_amount
+    else:
+        raw = request.quantity if request.quantity is not None else request.quote_quantity / price
+        quantity = normalize_quantity(rules, raw, market_order=market_order, price=price, verb=verb)
+        notional = check_notional(rules, quantity, price, market_order=market_order,
+                                  reduce_only=request.reduce_only, verb=verb)
+    if request.reduce_only:
+        if rules.market is not Market.FUTURES:
+            raise InvalidOrder("reduce-only applies to futures; on spot sell the held amount instead")
+        params["reduceOnly"] = True
+    fee_rate = rules.maker_fee if request.type is OrderType.LIMIT_MAKER else rules.taker_fee
+    if rules.market is Market.SPOT and not sell:
+        fee, fee_asset = quantity * fee_rate, rules.base
+    else:
+        fee, fee_asset = notional * fee_rate, rules.quote
+    params.update(request.extra)
+    preview = OrderPreview(symbol=rules.symbol, market=rules.market, side=request.side, type=request.type,
+                           quantity=quantity, quote_quantity=quote_amount, price=price, stop_price=stop,
+                           notional=notional, fee=fee, fee_asset=fee_asset)
+    return Plan(preview=preview, request=request, ccxt_type=ccxt_types[request.type],
+                amount=None if quote_amount is not None else plain(quantity),
+                price=None if market_order else plain(price), params=params)
