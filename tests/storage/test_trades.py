@@ -62,3 +62,18 @@ def test_a_given_pnl_is_kept(db: Database) -> None:
     _, stored = trades.record_with_pnl(cur, trade.__class__(**{**trade.__dict__, "pnl": Decimal("3")}))
     assert stored.pnl == Decimal(3)
     assert trades.open_lots(cur, Venue.PAPER, "paper", 1, "BTC/USDT") == []
+
+
+def test_several_fills_of_one_day_in_one_transaction(db: Database) -> None:
+    with db.transaction() as cur:
+        for n, side in enumerate([Side.BUY, Side.BUY, Side.SELL, Side.SELL]):
+            trades.record(cur, make_trade(n, side, "1", str(100 + 10 * n)))
+    (row,) = db.cursor().execute("SELECT trades, net_pnl, wins, closes FROM trade_days").fetchall()
+    assert row == (4, Decimal(120 - 100 + 130 - 110), 2, 2)
+
+
+def test_symbols_traded(db: Database) -> None:
+    cur = db.cursor()
+    trades.record(cur, make_trade(1, Side.BUY, "1", "10", symbol="ETH/USDT"))
+    trades.record(cur, make_trade(2, Side.BUY, "1", "100"))
+    assert trades.symbols(cur) == ["BTC/USDT", "ETH/USDT"]
