@@ -2,9 +2,10 @@
 
 One paper exchange adds 10 ms of latency to every request (a network near the exchange). The
 console path is ExchangeClient.place_order: normalise, balance check (from the cache), journal as
-pending in a DuckDB file, send, parse, journal the answer and record the trade. The bare path is
-ccxt's create_order on an exchange configured the same way. Runs are interleaved and the medians
-compared; the last line reads ``ratio <console/bare ccxt>`` (goal: at most 1.2).
+pending in a DuckDB file, send, parse, journal the answer and record the trade. The client path is
+the same without a journal, and the bare path is ccxt's create_order on an exchange configured the
+same way. Runs are interleaved and the medians compared; the time spent in each journal call is
+shown. The last line reads ``ratio <console/bare ccxt>`` (goal: at most 1.2).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from console.domain import Market, Order, OrderRequest, Side, Venue  # noqa: E402
+from console.domain import Market, Order, OrderRequest, OrderStatus, Side, Venue  # noqa: E402
 from console.errors import ConsoleError  # noqa: E402
 from console.exchange.client import ExchangeClient  # noqa: E402
 from console.exchange.connect import make_ccxt  # noqa: E402
@@ -34,22 +35,27 @@ KEY, SECRET = "paper-key", "paper-secret"
 
 
 class DuckJournal:
-    """The order journal and trade record over the console's DuckDB store."""
+    """The order journal and trade record over the console's DuckDB store; times each call."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.seconds = {"pending": 0.0, "journal answer": 0.0, "record trade": 0.0}
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None:
+        start = time.perf_counter()
         with self.db.transaction() as cur:
             orders_journal.add_pending(cur, client_order_id=client_order_id, bot_id=None, venue=Venue.PAPER,
                                        market=request.market, symbol=request.symbol, side=request.side,
                                        type=request.type, request={"quantity": str(request.quantity)})
+        self.seconds["pending"] += time.perf_counter() - start
 
     def resolved(self, order: Order) -> None:
+        start = time.perf_counter()
         with self.db.transaction() as cur:
             orders_journal.update(cur, order.client_order_id, status=order.status,
                                   exchange_order_id=order.exchange_order_id,
                                   response={"filled": str(order.filled), "average": str(order.average_price)})
+            middle = time.perf_counter()
             if order.filled > 0:
                 trades.record(cur, trades.TradeRecord(
                     bot_id=None, account="bench", venue=Venue.PAPER, market=order.market,
@@ -58,49 +64,59 @@ class DuckJournal:
                     price=order.average_price or Decimal(0), quantity=order.filled,
                     quote_quantity=order.quote_filled, commission=order.commission,
                     commission_asset=order.commission_asset, ts=order.timestamp))
+        end = time.perf_counter()
+        self.seconds["journal answer"] += middle - start
+        self.seconds["record trade"] += end - middle
 
     def failed(self, client_order_id: str, error: ConsoleError) -> None:
         with self.db.transaction() as cur:
-            orders_journal.update(cur, client_order_id, status=orders_journal.OrderStatus.REJECTED)
+            orders_journal.update(cur, client_order_id, status=OrderStatus.REJECTED)
 
 
 def main() -> None:
-    exchange = PaperExchange()
+    exchange = PaperExchange(starting_balances={"spot": {"USDT": Decimal("100000"), "BTC": Decimal("1")}})
     base_url = exchange.start()
     folder = tempfile.TemporaryDirectory()
     db = Database.open(Path(folder.name) / "bench.duckdb")
     try:
         exchange.feed.set_price("BTCUSDT", Decimal("30000"))
-        client = ExchangeClient(Venue.PAPER, Market.SPOT, base_url=base_url, api_key=KEY, api_secret=SECRET,
-                                journal=DuckJournal(db))
-        bare = make_ccxt(Market.SPOT, base_url=base_url, api_key=KEY, api_secret=SECRET)
+        journal = DuckJournal(db)
+        options = dict(base_url=base_url, api_key=KEY, api_secret=SECRET)
+        journaled = ExchangeClient(Venue.PAPER, Market.SPOT, journal=journal, **options)
+        unjournaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
+        bare = make_ccxt(Market.SPOT, **options)
         bare.load_markets()
 
-        def console(side: Side) -> None:
-            client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=side, quantity=QUANTITY))
+        def request(side: Side) -> OrderRequest:
+            return OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=side, quantity=QUANTITY)
 
-        def plain_ccxt(side: Side) -> None:
-            bare.create_order("BTC/USDT", "market", side.value, str(QUANTITY))
-
-        for side in (Side.BUY, Side.SELL):  # warm both paths (markets, balances, price, connections)
-            console(side)
-            plain_ccxt(side)
+        runners = {
+            "bare": lambda side: bare.create_order("BTC/USDT", "market", side.value, str(QUANTITY)),
+            "client": lambda side: unjournaled.place_order(request(side)),
+            "console": lambda side: journaled.place_order(request(side)),
+        }
+        for side in (Side.BUY, Side.SELL):  # warm every path (markets, balances, price, connections)
+            for run in runners.values():
+                run(side)
+        journal.seconds = dict.fromkeys(journal.seconds, 0.0)
         exchange.faults.add(path="*", kind="latency", seconds=LATENCY)
-        timings: dict[str, list[float]] = {"console": [], "bare": []}
-        runners = {"console": console, "bare": plain_ccxt}
+        timings: dict[str, list[float]] = {name: [] for name in runners}
+        names = list(runners)
         for n in range(ROUNDS):
             side = Side.BUY if n % 2 == 0 else Side.SELL
-            for name in (("console", "bare") if n % 2 == 0 else ("bare", "console")):
+            for name in names[n % 3:] + names[:n % 3]:
                 start = time.perf_counter()
                 runners[name](side)
                 timings[name].append(time.perf_counter() - start)
-        console_ms = statistics.median(timings["console"]) * 1000
-        bare_ms = statistics.median(timings["bare"]) * 1000
+        ms = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         print(f"market order, {ROUNDS} interleaved runs each, {LATENCY * 1000:.0f} ms latency per request")
-        print(f"console place_order (journal + trade record in DuckDB): median {console_ms:.2f} ms")
-        print(f"bare ccxt create_order:                                 median {bare_ms:.2f} ms")
-        print(f"console overhead: {console_ms - bare_ms:.2f} ms")
-        print(f"ratio {console_ms / bare_ms:.2f}")
+        print(f"bare ccxt create_order:                          median {ms['bare']:.2f} ms")
+        print(f"client place_order, no journal:                  median {ms['client']:.2f} ms "
+              f"(ratio {ms['client'] / ms['bare']:.2f})")
+        print(f"console place_order, journal + trade in DuckDB:  median {ms['console']:.2f} ms")
+        for part, seconds in journal.seconds.items():
+            print(f"  of which {part}: {seconds / ROUNDS * 1000:.2f} ms mean")
+        print(f"ratio {ms['console'] / ms['bare']:.2f}")
     finally:
         exchange.faults.clear()
         exchange.stop()
