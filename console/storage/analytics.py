@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from console.storage.db import Cursor
+from console.storage.db import Cursor, snapshot
 from console.storage.filters import Filters
 
 __all__ = ["Bundle", "Filters", "MAX_POINTS", "bundle", "equity_curve"]
@@ -59,7 +59,12 @@ class Bundle:
 
 
 def bundle(cur: Cursor, filters: Filters) -> Bundle:
-    """Compute every analytics table for ``filters``."""
+    """Compute every analytics table for ``filters``, all from one consistent view."""
+    with snapshot(cur):
+        return _bundle(cur, filters)
+
+
+def _bundle(cur: Cursor, filters: Filters) -> Bundle:
     where, params = filters.where()
     by_day, day_params = filters.where("day", by_day=True)
     lo, hi, count = cur.execute(

@@ -55,14 +55,12 @@ class Database:
                 ensure_private_dir(file.parent)
             except ConfigError as e:
                 raise StorageError(str(e)) from e
-            existed = file.exists()
             try:
                 connection = duckdb.connect(str(file))
             except duckdb.Error as e:
                 raise StorageError(_open_failure(file, e)) from e
             db = cls(connection, file)
-            if not existed:
-                file.chmod(0o600)
+            file.chmod(0o600)
         try:
             db._migrate()
         except duckdb.Error as e:
@@ -163,6 +161,22 @@ def atomic(cur: Cursor) -> Iterator[Cursor]:
             cur.commit()
         finally:
             open_here.discard(id(cur))
+
+
+@contextmanager
+def snapshot(cur: Cursor) -> Iterator[Cursor]:
+    """Run several reads on one consistent view of the data (no lock: writers go on)."""
+    open_here: set[int] = _open_transactions.__dict__.setdefault("ids", set())
+    if id(cur) in open_here:
+        yield cur
+        return
+    cur.begin()
+    open_here.add(id(cur))
+    try:
+        yield cur
+    finally:
+        open_here.discard(id(cur))
+        cur.rollback()
 
 
 def _open_failure(file: Path, error: duckdb.Error) -> str:

@@ -12,7 +12,8 @@ import pytest
 
 from console.domain import BotConfig, BotState, Side
 from console.errors import StorageError
-from console.storage import bots, events, trades
+from console.storage import analytics, bots, events, trades
+from console.storage.analytics import Filters
 from console.storage.db import Database
 from console.storage.schema import MIGRATIONS
 
@@ -133,6 +134,8 @@ def test_concurrent_writer_and_readers_lose_nothing(file_db: Database) -> None:
                     "SELECT (SELECT COUNT(*) FROM trades), (SELECT trades_today FROM bots WHERE id = ?)", [bot_id]
                 ).fetchone()
                 assert traded == bumped  # a reader never sees half a transaction
+                result = analytics.bundle(cur, Filters())
+                assert result.kpis["trades"] == result.daily["trades"].sum() == result.per_bot["trades"].sum()
         except BaseException as e:
             failures.append(e)
 
