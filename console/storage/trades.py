@@ -83,10 +83,12 @@ def record(cur: Cursor, trade: TradeRecord) -> bool:
 
 def record_with_pnl(cur: Cursor, trade: TradeRecord) -> tuple[bool, TradeRecord]:
     """Store the trade with its PnL; return (inserted, the trade as stored)."""
+    trade = replace(trade, venue=Venue(trade.venue), market=Market(trade.market), side=Side(trade.side),
+                    order_type=OrderType(trade.order_type))
     with atomic(cur):
         existing = cur.execute(
             f"SELECT {_SELECT} FROM trades WHERE venue = ? AND market = ? AND exchange_order_id = ?",
-            [Venue(trade.venue).value, Market(trade.market).value, trade.exchange_order_id],
+            [trade.venue.value, trade.market.value, trade.exchange_order_id],
         ).fetchone()
         if existing is not None:
             return False, _from_row(existing)
@@ -98,7 +100,7 @@ def record_with_pnl(cur: Cursor, trade: TradeRecord) -> tuple[bool, TradeRecord]
             closing = bool(trade.realized_pnl)
         else:
             pnl, closing = _apply_lots(cur, trade, fee)
-        stored = replace(trade, commission_quote=fee, pnl=pnl if trade.pnl is None else trade.pnl)
+        stored = replace(trade, commission_quote=fee, pnl=pnl if trade.pnl is None else rules.to_store(trade.pnl))
         values = [getattr(stored, c) for c in COLUMNS]
         values = [v.value if isinstance(v, Enum) else v for v in values]
         values[COLUMNS.index("ts")] = to_db_time(stored.ts)
