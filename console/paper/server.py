@@ -90,8 +90,8 @@ class PaperExchange:
         """Serve in a daemon thread and return the base URL, e.g. http://127.0.0.1:PORT."""
         if self._server is not None:
             return self.base_url
-        if self.store._con is None and self._store_dir is not None:
-            self._load()
+        if not self.store.is_open and self._store_dir is not None:
+            self.store.open()
         handler = type("BoundHandler", (Handler,), {"exchange": self})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True

@@ -1,61 +1,161 @@
-"""Durable state of the paper exchange: an append-only journal in DuckDB.
+"""Durable state of the paper exchange: a journal in DuckDB, fronted by a synced log file.
 
-Each state change appends one row (the changed orders, the new fills and the account
-snapshot) in a single statement, so an order costs one small write; on open, the journal is
-replayed and, when long, compacted to one snapshot row per market.
+Each state change (the changed orders, the new fills and the account snapshot) is written
+as one line to ``paper.journal`` and synced to disk before the exchange answers. The log is
+preallocated and overwritten in place, so a sync flushes data only, not file metadata: it
+costs about a tenth of a millisecond instead of a DuckDB statement's half millisecond. A background thread
+moves the lines into ``paper.duckdb`` in batches, one transaction each, and trims the log.
+On open, the DuckDB journal plus any lines still in the log are replayed; a long journal is
+compacted to one snapshot per market.
 """
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 COMPACT_AFTER = 5000
+FLUSH_EVERY = 0.25  # seconds
+CHUNK = 1 << 20  # log preallocation step, bytes
 
 
 class Store:
-    """A journal in ``data_dir/paper.duckdb``, or nothing at all when data_dir is None."""
+    """The journal under ``data_dir``; with data_dir None nothing is written."""
 
     def __init__(self, data_dir: Path | None) -> None:
         self.path = Path(data_dir) / "paper.duckdb" if data_dir is not None else None
+        self.log_path = Path(data_dir) / "paper.journal" if data_dir is not None else None
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._fd = -1
+        self._pos = 0
+        self._size = 0
         self._seq = 0
+        self._pending: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._db_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closing = threading.Event()
+        self._flusher: threading.Thread | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
 
     def open(self) -> list[dict[str, Any]]:
-        """Open the file (creating it) and return its journal entries, oldest first."""
-        if self.path is None:
+        """Open (or create) the files and return every journal entry, oldest first."""
+        if self.path is None or self.log_path is None:
             return []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(str(self.path))
         self._con.execute("CREATE TABLE IF NOT EXISTS journal (seq BIGINT PRIMARY KEY, entry VARCHAR NOT NULL)")
         rows = self._con.execute("SELECT seq, entry FROM journal ORDER BY seq").fetchall()
         self._seq = rows[-1][0] if rows else 0
-        return [json.loads(entry) for _, entry in rows]
+        entries = [json.loads(text) for _, text in rows]
+        tail: list[tuple[int, str]] = []
+        if self.log_path.exists():
+            for line in self.log_path.read_bytes().split(b"\n"):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    break  # the unused (zeroed) rest of the log, or a torn line never acknowledged
+                if record["seq"] > self._seq:
+                    tail.append((record["seq"], json.dumps(record["entry"], separators=(",", ":"))))
+                    entries.append(record["entry"])
+                    self._seq = record["seq"]
+        self._write_db(tail)
+        self._fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._pos = self._size = 0
+        self._grow()
+        self._closing.clear()
+        self._flusher = threading.Thread(target=self._flush_loop, name="paper-journal", daemon=True)
+        self._flusher.start()
+        return entries
 
     def append(self, entry: dict[str, Any]) -> None:
-        """Write one entry durably."""
-        if self._con is None:
+        """Write one entry durably (synced log line) and queue it for DuckDB."""
+        if self._fd < 0:
             return
-        self._seq += 1
-        self._con.execute("INSERT INTO journal VALUES (?, ?)", [self._seq, json.dumps(entry, separators=(",", ":"))])
+        with self._lock:
+            self._seq += 1
+            text = json.dumps(entry, separators=(",", ":"))
+            self._write_line(self._seq, text)
+            os.fdatasync(self._fd)
+            self._pending.append((self._seq, text))
+        if len(self._pending) >= 500:
+            self._wake.set()
+
+    def flush(self) -> None:
+        """Move every logged entry into DuckDB and trim the log."""
+        with self._db_lock:
+            with self._lock:
+                batch, self._pending = self._pending, []
+            if not batch:
+                return
+            self._write_db(batch)
+            with self._lock:
+                self._pos = 0
+                for seq, text in self._pending:
+                    self._write_line(seq, text)
+                os.pwrite(self._fd, b"\0", self._pos)
+                os.fdatasync(self._fd)
+
+    def _write_line(self, seq: int, text: str) -> None:
+        data = f'{{"seq":{seq},"entry":{text}}}\n'.encode()
+        while self._pos + len(data) >= self._size:
+            self._grow()
+        os.pwrite(self._fd, data, self._pos)
+        self._pos += len(data)
+
+    def _grow(self) -> None:
+        os.pwrite(self._fd, bytes(CHUNK), self._size)
+        self._size += CHUNK
+        os.fsync(self._fd)
+
+    def _write_db(self, batch: list[tuple[int, str]]) -> None:
+        if not batch or self._con is None:
+            return
+        self._con.execute("BEGIN")
+        self._con.executemany("INSERT INTO journal VALUES (?, ?)", batch)
+        self._con.execute("COMMIT")
+
+    def _flush_loop(self) -> None:
+        while not self._closing.is_set():
+            self._wake.wait(FLUSH_EVERY)
+            self._wake.clear()
+            self.flush()
 
     def needs_compaction(self) -> bool:
         return self._con is not None and self._seq > COMPACT_AFTER
 
     def replace_all(self, entries: list[dict[str, Any]]) -> None:
-        """Replace the journal with these entries in one transaction."""
+        """Replace the whole journal with these entries in one transaction."""
         if self._con is None:
             return
-        self._con.execute("BEGIN")
-        self._con.execute("DELETE FROM journal")
-        for i, entry in enumerate(entries, start=1):
-            self._con.execute("INSERT INTO journal VALUES (?, ?)", [i, json.dumps(entry, separators=(",", ":"))])
-        self._con.execute("COMMIT")
-        self._seq = len(entries)
+        self.flush()
+        with self._db_lock, self._lock:
+            self._con.execute("BEGIN")
+            self._con.execute("DELETE FROM journal")
+            rows = [(i, json.dumps(e, separators=(",", ":"))) for i, e in enumerate(entries, start=1)]
+            if rows:
+                self._con.executemany("INSERT INTO journal VALUES (?, ?)", rows)
+            self._con.execute("COMMIT")
+            self._seq = len(entries)
 
     def close(self) -> None:
-        if self._con is not None:
+        """Flush, stop the background thread and close both files."""
+        if self._con is None:
+            return
+        self._closing.set()
+        self._wake.set()
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
+        self.flush()
+        with self._db_lock, self._lock:
+            os.close(self._fd)
+            self._fd = -1
             self._con.close()
             self._con = None
