@@ -8,7 +8,8 @@ Writes are serialised by one process-wide re-entrant lock, taken by
 ``Database.transaction()`` and by ``atomic()`` (which every repository write
 uses). DuckDB would otherwise abort one of two concurrent transactions that touch
 the same row (the engine bumping a bot's counters while a person stops it); with
-the lock they simply queue. Reads never take the lock.
+the lock they simply queue. Reads never take the lock; ``snapshot()`` runs several
+reads on one consistent view.
 """
 from __future__ import annotations
 

@@ -34,6 +34,21 @@ def test_reopening_applies_no_migration_twice(data_dir: Path) -> None:
         db.close()
 
 
+def test_an_older_file_is_brought_up_to_date(data_dir: Path) -> None:
+    path = data_dir / "console.duckdb"
+    db = Database.open(path)
+    trades.record(db.cursor(), make_trade(1, Side.BUY, "1", "100"))
+    trades.record(db.cursor(), make_trade(2, Side.SELL, "1", "130"))
+    with db.transaction() as cur:  # back to how version 1 left the file
+        cur.execute("DROP TABLE trade_days")
+        cur.execute("DELETE FROM schema_migrations WHERE version >= 2")
+    db.close()
+    db = Database.open(path)
+    assert db.schema_version == MIGRATIONS[-1][0]
+    assert db.cursor().execute("SELECT trades, net_pnl FROM trade_days").fetchall() == [(2, Decimal(30))]
+    db.close()
+
+
 def test_data_kept_across_reopen(data_dir: Path) -> None:
     path = data_dir / "console.duckdb"
     db = Database.open(path)
