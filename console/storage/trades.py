@@ -115,18 +115,18 @@ def record_with_pnl(cur: Cursor, trade: TradeRecord) -> tuple[bool, TradeRecord]
 def _add_to_day(cur: Cursor, trade: TradeRecord, closing: bool) -> None:
     pnl = trade.pnl or rules.ZERO
     win, loss = closing and pnl > 0, closing and pnl < 0
-    cur.execute(
-        "INSERT INTO trade_days VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (day, venue, market, bot_id, symbol) DO UPDATE SET "
-        "trades = trades + 1, net_pnl = net_pnl + excluded.net_pnl, fees = fees + excluded.fees, "
-        "closes = closes + excluded.closes, wins = wins + excluded.wins, losses = losses + excluded.losses, "
-        "gross_win = gross_win + excluded.gross_win, gross_loss = gross_loss + excluded.gross_loss",
-        [
-            to_db_time(trade.ts).date(), Venue(trade.venue).value, Market(trade.market).value, trade.bot_id or 0,
-            trade.symbol, pnl, trade.commission_quote, int(closing), int(win), int(loss),
-            pnl if win else rules.ZERO, pnl if loss else rules.ZERO,
-        ],
-    )
+    key = [to_db_time(trade.ts).date(), trade.venue.value, trade.market.value, trade.bot_id or 0, trade.symbol]
+    sums = [pnl, trade.commission_quote, int(closing), int(win), int(loss),
+            pnl if win else rules.ZERO, pnl if loss else rules.ZERO]
+    (updated,) = cur.execute(
+        "UPDATE trade_days SET trades = trades + 1, net_pnl = net_pnl + ?, fees = fees + ?, "
+        "closes = closes + ?, wins = wins + ?, losses = losses + ?, gross_win = gross_win + ?, "
+        "gross_loss = gross_loss + ? "
+        "WHERE day = ? AND venue = ? AND market = ? AND bot_id = ? AND symbol = ?",
+        [*sums, *key],
+    ).fetchone()
+    if not updated:
+        cur.execute("INSERT INTO trade_days VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)", [*key, *sums])
 
 
 def rebuild_days(cur: Cursor) -> None:
