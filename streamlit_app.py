@@ -1,6 +1,17 @@
-"""Entry point: `streamlit run streamlit_app.py`."""
+"""Entry point: `streamlit run streamlit_app.py` opens the console on http://127.0.0.1:8501."""
 import streamlit as st
 
-st.set_page_config(page_title="Binance console", layout="wide")
-st.title("Binance console")
-st.info("Starting up: the paper exchange and the pages arrive here.")
+from console import ui
+
+st.set_page_config(page_title="Binance console", page_icon="📈", layout="wide")
+
+ui.console()  # start the engine and the paper exchange once; a bad setting stops here with the fix
+
+pages = [
+    st.Page("pages/1_Overview.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/2_Bots.py", title="Bots", icon="🤖"),
+    st.Page("pages/3_Order_ticket.py", title="Order ticket", icon="🧾"),
+    st.Page("pages/4_Trades_and_PnL.py", title="Trades & PnL", icon="📊"),
+    st.Page("pages/5_Settings.py", title="Settings", icon="⚙️"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,256 @@
+"""Streamlit helpers shared by the pages: the one Console, the venue banner, inline errors, widgets.
+
+Pages stay thin: they ask ``console()`` for the facade, draw widgets, call the facade through
+``attempt`` (direct calls) or ``callback`` (buttons inside auto-refreshing fragments), and hand
+DataFrames to ``console.charts``. Every ``ConsoleError`` is shown inline where it happened; its
+message already says the fix.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from console.config import load_settings
+from console.domain import BotConfig, Market, Sizing, Venue
+from console.errors import ConsoleError
+from console.service import Console
+from console.service_settings import Setup
+
+T = TypeVar("T")
+REFRESH_SECONDS = 2
+_MESSAGES = "_ui_messages"
+
+
+def _release(console: Console) -> None:
+    console.close()
+
+
+@st.cache_resource(show_spinner="Starting the console and its paper exchange…", on_release=_release)
+def _console() -> Console:
+    # Console mixes in the settings methods; until it does, this adds them.
+    kind = Console if issubclass(Console, Setup) else type("Console", (Console, Setup), {})
+    return kind(load_settings())
+
+
+def console() -> Console:
+    """Return the process's Console; when it cannot start, show why (with the fix) and stop the page."""
+    try:
+        return _console()
+    except ConsoleError as e:
+        st.error(f"The console cannot start: {e}")
+        st.stop()
+        raise  # st.stop() raises; this keeps type checkers content
+
+
+def page(title: str) -> Console:
+    """Start a page: the venue banner, the title, and the Console."""
+    con = console()
+    banner(con)
+    st.title(title)
+    return con
+
+
+def banner(con: Console) -> None:
+    """Show the venue on top of the page: PAPER (and where its prices come from), DEMO or LIVE."""
+    info = con.banner()
+    if info.venue is Venue.LIVE:
+        st.error(f"**LIVE** · real money on Binance · {info.text}", icon="🔴")
+    elif info.venue is Venue.DEMO:
+        st.warning(f"**DEMO** · Binance demo trading · {info.text}", icon="🟠")
+    else:
+        st.info(f"**{info.text}**", icon="🧪")
+
+
+# -- errors and notices ------------------------------------------------------------------------
+
+def attempt(fn: Callable[..., T], *args: Any, default: T | None = None, **kwargs: Any) -> T | None:
+    """Call the facade; on a ConsoleError show it inline and return ``default``."""
+    try:
+        return fn(*args, **kwargs)
+    except ConsoleError as e:
+        st.error(str(e), icon="⚠️")
+        return default
+
+
+def succeeded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+    """Call the facade for its effect; on a ConsoleError show it inline and return False."""
+    try:
+        fn(*args, **kwargs)
+    except ConsoleError as e:
+        st.error(str(e), icon="⚠️")
+        return False
+    return True
+
+
+def done(area: str, text: str) -> None:
+    """Report success in ``area`` and rerun the whole page so every panel shows the change."""
+    note(area, "ok", text)
+    st.rerun()
+
+
+def note(area: str, kind: str, text: str) -> None:
+    """Queue a message for ``area``; ``show(area)`` draws it on the next run."""
+    st.session_state.setdefault(_MESSAGES, {}).setdefault(area, []).append((kind, text))
+
+
+def show(area: str) -> None:
+    """Draw (once) the messages queued for ``area`` by callbacks."""
+    for kind, text in st.session_state.get(_MESSAGES, {}).pop(area, []):
+        if kind == "error":
+            st.error(text, icon="⚠️")
+        else:
+            st.success(text, icon="✅")
+
+
+def callback(area: str, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> Callable[[], None]:
+    """Return an on_click/on_change callback running ``fn``; its error or ``done`` goes to ``area``."""
+    def run() -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except ConsoleError as e:
+            note(area, "error", str(e))
+            return
+        if done:
+            note(area, "ok", done.format(result=result))
+    return run
+
+
+# -- widgets -----------------------------------------------------------------------------------
+
+def symbol_picker(con: Console, market: str, key: str, label: str = "Symbol") -> str:
+    """A symbol select box for ``market``; a text box when the venue cannot list its symbols."""
+    names = attempt(con.symbols, market, default=[]) or []
+    if names:
+        index = names.index("BTC/USDT") if "BTC/USDT" in names else 0
+        return st.selectbox(label, names, index=index, key=f"{key}_{market}")
+    return st.text_input(label, value="BTC/USDT", key=f"{key}_{market}_text").strip().upper()
+
+
+def money(value: object, digits: int = 2) -> str:
+    """Format a number for a metric: thousands separators, ``digits`` decimals, '—' for none/NaN."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    return "—" if number != number else f"{number:,.{digits}f}"
+
+
+def preview_table(preview: Any) -> pd.DataFrame:
+    """One row describing a normalised order preview: quantity, price, notional and fee."""
+    quantity = f"{preview.quantity.normalize():f}"
+    return pd.DataFrame([{
+        "symbol": preview.symbol, "market": preview.market.value, "side": preview.side.value,
+        "quantity": quantity, "price": f"{preview.price.normalize():f}",
+        "notional": f"{preview.notional.quantize(Decimal('0.01'))}",
+        "fee": f"{preview.fee.normalize():f} {preview.fee_asset}",
+    }])
+
+
+def show_preview(preview: Any) -> None:
+    """Show an order preview and its warnings."""
+    st.dataframe(preview_table(preview), hide_index=True)
+    for warning in preview.warnings:
+        st.warning(warning)
+
+
+def live_confirmed(con: Console, key: str) -> bool:
+    """On the live venue, ask for an explicit confirmation; elsewhere return True."""
+    if con.venue is not Venue.LIVE:
+        return True
+    return st.checkbox("I confirm this acts on my real Binance account", key=f"{key}_live")
+
+
+def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[dict[str, Any], str]:
+    """Draw the bot settings form; return (form values, the button pressed: '', 'preview' or 'save').
+
+    Strategy and market sit outside the form because the fields below depend on them.
+    """
+    config = config or _default_config(con)
+    names = list(con.strategies())
+    cols = st.columns(2)
+    strategy = cols[0].selectbox("Strategy", names, index=names.index(config.strategy), key=f"{key}_strategy",
+                                 format_func=lambda n: con.strategies()[n].title)
+    market = cols[1].radio("Market", [m.value for m in Market], index=list(Market).index(config.market),
+                           horizontal=True, key=f"{key}_market")
+    st.caption(con.strategies()[strategy].description)
+    with st.form(f"{key}_form", border=True):
+        left, right = st.columns(2)
+        form: dict[str, Any] = {"strategy": strategy, "market": market, "venue": config.venue.value,
+                                "account": config.account}
+        form["name"] = left.text_input("Name", value=config.name, key=f"{key}_name")
+        form["symbol"] = right.text_input("Symbol", value=config.symbol, key=f"{key}_symbol",
+                                          help="like BTC/USDT; the same pair for spot and USD-M futures")
+        form["timeframe"] = left.selectbox("Timeframe", _TIMEFRAMES, index=_TIMEFRAMES.index(config.timeframe),
+                                           key=f"{key}_timeframe")
+        sizings = [s.value for s in Sizing]
+        form["sizing"] = right.selectbox("Sizing", sizings, index=sizings.index(config.sizing.value),
+                                         key=f"{key}_sizing", help="fixed_quote: spend the size in quote; "
+                                         "the others: a fraction (0-1] of the free quote balance")
+        form["size"] = left.text_input("Size", value=str(config.size), key=f"{key}_size")
+        form["leverage"] = right.number_input("Leverage (futures)", 1, 125, value=config.leverage, key=f"{key}_lev")
+        form["take_profit_pct"] = left.text_input("Take profit %", value=_text(config.take_profit_pct),
+                                                  key=f"{key}_tp", help="empty: none")
+        form["stop_loss_pct"] = right.text_input("Stop loss %", value=_text(config.stop_loss_pct),
+                                                 key=f"{key}_sl", help="empty: none")
+        form["max_trades_per_day"] = left.number_input("Max trades per day", 1, 10_000,
+                                                       value=config.max_trades_per_day, key=f"{key}_maxt")
+        form["max_daily_loss"] = right.text_input("Max daily loss (quote)", value=str(config.max_daily_loss),
+                                                  key=f"{key}_maxl")
+        form["max_position_quote"] = left.text_input("Max position (quote)", value=str(config.max_position_quote),
+                                                     key=f"{key}_maxp")
+        form["allow_short"] = right.checkbox("Allow short (futures)", value=config.allow_short, key=f"{key}_short")
+        form["params"] = _strategy_params(con, strategy, config, key)
+        buttons = st.columns(2)
+        preview = buttons[0].form_submit_button("Preview order")
+        save = buttons[1].form_submit_button("Save bot", type="primary")
+    return form, "save" if save else "preview" if preview else ""
+
+
+_TIMEFRAMES = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"]
+
+
+def _strategy_params(con: Console, strategy: str, config: BotConfig, key: str) -> dict[str, Any]:
+    specs = con.strategies()[strategy].params
+    if not specs:
+        return {}
+    st.markdown(f"**{con.strategies()[strategy].title} parameters**")
+    values: dict[str, Any] = {}
+    columns = st.columns(min(3, len(specs)))
+    current = config.params if config.strategy == strategy else {}
+    for i, spec in enumerate(specs):
+        where = columns[i % len(columns)]
+        value = current.get(spec.name, spec.default)
+        widget_key = f"{key}_{strategy}_{spec.name}"
+        if spec.kind is str:
+            choices = list(spec.choices)
+            values[spec.name] = where.selectbox(spec.title, choices, index=choices.index(str(value)),
+                                                key=widget_key, help=spec.help)
+        elif spec.kind is int:
+            values[spec.name] = where.number_input(spec.title, value=int(value), step=1, key=widget_key,
+                                                   help=spec.help)
+        else:
+            values[spec.name] = where.number_input(spec.title, value=float(value), key=widget_key,
+                                                   help=spec.help, format="%g")
+    return values
+
+
+def _default_config(con: Console) -> BotConfig:
+    risk = con.settings.risk
+    return BotConfig(name="new bot", symbol="BTC/USDT", venue=con.venue,
+                     account=_default_account(con), max_trades_per_day=risk.max_trades_per_day,
+                     max_daily_loss=risk.max_daily_loss, max_position_quote=risk.max_position_quote)
+
+
+def _default_account(con: Console) -> str:
+    try:
+        return con.default_account()
+    except ConsoleError:
+        return "paper" if con.venue is Venue.PAPER else ""
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else str(value)

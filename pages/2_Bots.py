@@ -1,0 +1,89 @@
+"""Bots: status with one-click start/stop, create/edit/clone/delete through a validated form, event log."""
+import streamlit as st
+
+from console import ui
+
+con = ui.page("Bots")
+
+COLUMNS = ["name", "symbol", "market", "state", "position", "entry_price", "last_price", "pnl_today",
+           "trades_today", "last_signal", "last_order", "last_error", "reason", "next_run"]
+
+
+@st.fragment(run_every=ui.REFRESH_SECONDS)
+def bot_panel() -> None:
+    """Every bot's live state with start/stop controls, refreshed every few seconds."""
+    top = st.columns([1, 1, 4])
+    top[0].button("▶ Start all", key="start_all", on_click=ui.callback("bots", con.start_all, done="Started all bots"))
+    top[1].button("■ Stop all", key="stop_all", on_click=ui.callback("bots", con.stop_all, done="Stopped all bots"))
+    ui.show("bots")
+    status = ui.attempt(con.bot_status)
+    if status is None:
+        return
+    if status.empty:
+        st.info("No bots yet: create one below.")
+        return
+    st.dataframe(status[[c for c in COLUMNS if c in status]], hide_index=True, key="bot_table")
+    for row in status.itertuples():
+        cols = st.columns([3, 2, 1])
+        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market}")
+        cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))
+        if row.state == "running":
+            cols[2].button("■ Stop", key=f"stop_{row.bot_id}",
+                           on_click=ui.callback("bots", con.stop_bot, row.bot_id, done=f"Stopped {row.name}"))
+        else:
+            cols[2].button("▶ Start", key=f"start_{row.bot_id}", type="primary",
+                           on_click=ui.callback("bots", con.start_bot, row.bot_id, done=f"Started {row.name}"))
+
+
+def validated(form: dict, action: str) -> bool:
+    """Validate the form and preview the first order; True when it is fine to save."""
+    config = ui.attempt(con.bot_config, form)
+    if config is None:
+        return False
+    with st.spinner("Checking the order against the exchange's rules…"):
+        preview = ui.attempt(con.preview_bot, config)
+    if preview is None:
+        return False
+    st.caption("First order, normalised to the exchange's rules:")
+    ui.show_preview(preview)
+    return action == "save"
+
+
+bot_panel()
+st.divider()
+records = ui.attempt(con.bots, default=[]) or []
+names = {r.id: r.config.name for r in records}
+new_tab, edit_tab, log_tab = st.tabs(["New bot", "Edit, clone or delete", "Event log"])
+
+with new_tab:
+    ui.show("new")
+    form, action = ui.bot_form(con, "new")
+    if action and validated(form, action) and ui.attempt(con.create_bot, form) is not None:
+        ui.done("new", f"Created bot {form['name']} (stopped): start it from the table above.")
+
+with edit_tab:
+    ui.show("edit")
+    if not records:
+        st.caption("No bots to edit yet.")
+    else:
+        chosen = st.selectbox("Bot", list(names), format_func=names.get, key="edit_bot")
+        record = next(r for r in records if r.id == chosen)
+        form, action = ui.bot_form(con, f"edit{chosen}", record.config)
+        if action and validated(form, action) and ui.succeeded(con.update_bot, chosen, form):
+            ui.done("edit", f"Saved {form['name']}.")
+        clone_col, delete_col = st.columns(2)
+        with clone_col:
+            clone_name = st.text_input("Clone as", value=f"{record.config.name} copy", key=f"clone_name_{chosen}")
+            if st.button("Clone", key="clone") and ui.succeeded(con.clone_bot, chosen, clone_name):
+                ui.done("edit", f"Cloned {record.config.name} into {clone_name}.")
+        with delete_col:
+            sure = st.checkbox(f"I want to delete {record.config.name}", key=f"delete_confirm_{chosen}")
+            if st.button("Delete", key="delete", disabled=not sure) and ui.succeeded(con.delete_bot, chosen):
+                ui.done("edit", f"Deleted {record.config.name}.")
+
+with log_tab:
+    options = [None, *names]
+    which = st.selectbox("Bot", options, format_func=lambda i: "every bot" if i is None else names[i], key="log_bot")
+    log = ui.attempt(con.bot_events, which, 200)
+    if log is not None:
+        st.dataframe(log, hide_index=True)

@@ -1,0 +1,60 @@
+"""Settings: the venue, API-key profiles, risk defaults, the paper exchange and the data folder."""
+import pandas as pd
+import streamlit as st
+
+from console import ui
+
+con = ui.page("Settings")
+
+st.subheader("Venue")
+st.markdown(f"The console trades on **{con.venue.value.upper()}**. Change it with `CONSOLE_VENUE` "
+            "(`paper`, `demo` or `live`; live also needs `CONSOLE_LIVE_CONFIRMED=yes`) and restart.")
+
+st.subheader("API keys")
+st.caption("Stored encrypted in the data folder; only a masked key is ever shown.")
+profiles = ui.attempt(con.accounts)
+if profiles is not None:
+    if profiles.empty:
+        st.caption("No API keys saved. The paper venue needs none.")
+    else:
+        st.dataframe(profiles, hide_index=True, key="profiles")
+with st.form("account", clear_on_submit=True):
+    cols = st.columns(2)
+    name = cols[0].text_input("Profile name", key="acct_name")
+    venue = cols[1].selectbox("Venue", ["demo", "live"], key="acct_venue")
+    api_key = cols[0].text_input("API key", key="acct_key")
+    api_secret = cols[1].text_input("API secret", type="password", key="acct_secret")
+    if st.form_submit_button("Save keys") and ui.succeeded(
+            con.save_account, name=name, venue=venue, api_key=api_key, api_secret=api_secret):
+        ui.done("accounts", f"Saved the keys of {name.strip()} ({venue}).")
+ui.show("accounts")
+names = ["paper", *([] if profiles is None else profiles["name"].tolist())]
+cols = st.columns([2, 1, 1])
+chosen = cols[0].selectbox("Profile", names, key="acct_chosen")
+if cols[1].button("Test connection", key="acct_test"):
+    with st.spinner(f"Signing in with {chosen}…"):
+        report = ui.attempt(con.test_account, chosen)
+    for line in report or []:
+        (st.error if "cannot" in line else st.success)(line)
+if cols[2].button("Delete", key="acct_delete", disabled=chosen == "paper") and ui.succeeded(
+        con.delete_account, chosen):
+    ui.done("accounts", f"Deleted the keys of {chosen}.")
+
+st.subheader("Risk defaults")
+st.caption("Every new bot starts with these limits; each bot's form can change them.")
+risk = con.risk_defaults()
+st.dataframe(pd.DataFrame({"limit": list(risk), "value": [str(v) for v in risk.values()]}), hide_index=True)
+
+st.subheader("Paper exchange")
+st.markdown(f"Prices: **{ui.attempt(con.paper_feed, default='unknown')}**. "
+            "Choose the feed with `CONSOLE_PAPER_FEED` (`synthetic`, `replay` with `CONSOLE_PAPER_CANDLES`, "
+            "or `live` public Binance prices).")
+sure = st.checkbox("I want to wipe the paper exchange's orders, trades and positions", key="reset_confirm")
+if st.button("Reset the paper exchange", disabled=not sure, key="reset"):
+    with st.spinner("Resetting the paper exchange…"):
+        if ui.succeeded(con.reset_paper):
+            st.success("The paper exchange is back to its starting wallet.")
+
+st.subheader("Data folder")
+st.code(str(con.data_folder()), language=None)
+st.caption("Holds the database, the key file and the paper exchange's state. Set it with `CONSOLE_DATA_DIR`.")

@@ -1,0 +1,29 @@
+"""The entry script: navigation, the venue banner and a configuration error at start."""
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import run_page, texts
+
+
+def test_the_entry_script_opens_the_overview_under_the_paper_banner() -> None:
+    at = run_page("streamlit_app.py")
+    assert not at.exception
+    assert "PAPER" in texts(at.info) and "synthetic" in texts(at.info)
+    assert [t.value for t in at.title] == ["Overview"]
+
+
+def test_a_bad_setting_stops_the_console_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_VENUE", "moon")
+    at = run_page("streamlit_app.py")
+    assert not at.exception
+    message = texts(at.error)
+    assert "CONSOLE_VENUE='moon' is not a venue; use paper, demo or live" in message
+    assert not at.title  # nothing else is drawn
+
+
+def test_the_replay_feed_is_named_in_the_banner(monkeypatch: pytest.MonkeyPatch, shared_data) -> None:
+    candles = shared_data / "candles" / "binance_spot_BTCUSDT_1m_2020-05-06.csv"
+    monkeypatch.setenv("CONSOLE_PAPER_CANDLES", str(candles))
+    at = run_page("streamlit_app.py")
+    assert "replay of binance_spot_BTCUSDT_1m_2020-05-06.csv" in texts(at.info)
