@@ -32,13 +32,10 @@ from console.domain import (
     Venue,
 )
 from console.errors import (
-    ClockSkew,
     ConsoleError,
     InsufficientBalance,
     InvalidOrder,
-    OrderNotFound,
     OrderRejected,
-    RateLimited,
     TemporaryError,
     UnknownSymbol,
 )
@@ -47,7 +44,6 @@ from console.exchange.limiter import WeightLimiter, shared_limiter
 from console.exchange.orders import (
     OrderPreview,
     Plan,
-    Unresolved,
     check_client_order_id,
     new_client_order_id,
     plan_order,
@@ -63,7 +59,7 @@ from console.exchange.parse import (
     parse_trade,
 )
 from console.exchange.precision import SymbolRules, check_remainder, floor_to_step, plain, rules_from_ccxt_market, sellable
-from console.exchange.retry import BanGate, RetryPolicy, shared_gate, utc
+from console.exchange.retry import BanGate, RetryPolicy, Unresolved, shared_gate, utc
 from console.exchange.transport import Transport
 
 __all__ = ["ExchangeClient", "OrderJournal", "OrderPreview"]
@@ -168,7 +164,7 @@ class ExchangeClient:
         """The last ``limit`` closed candles: ts (UTC), open, high, low, close, volume as floats."""
         self.rules(symbol)
         rows = self.transport.read("fetch_ohlcv", self.exchange.fetch_ohlcv, self.ccxt_symbol(symbol),
-                                   timeframe, None, limit + 1)
+                                   timeframe, None, min(limit + 1, 1000))
         return candles_frame(rows, timeframe, int(self.clock() * 1000)).tail(limit).reset_index(drop=True)
 
     def trades(self, symbol: str, since: datetime | None = None, *, order_id: str | None = None) -> list[AccountTrade]:
@@ -233,13 +229,18 @@ class ExchangeClient:
         return replace(plan.preview, warnings=tuple(warnings))
 
     def _check_balance(self, plan: Plan) -> None:
-        rules, p = self.rules(plan.request.symbol), plan.preview
+        """Refuse an order the free balance (or margin) can't cover; a cached shortfall is checked afresh."""
         if plan.request.reduce_only:
             return
-        held = self.balances()
+        try:
+            self._check_balance_in(plan, self.balances())
+        except (InsufficientBalance, InvalidOrder):
+            self._check_balance_in(plan, self.balances(fresh=True))
+
+    def _check_balance_in(self, plan: Plan, held: dict[str, Balance]) -> None:
+        rules, p = self.rules(plan.request.symbol), plan.preview
         if self.market is Market.FUTURES:
-            lev = self.leverage.get(p.symbol, 1)
-            asset, need = rules.quote, p.notional / lev + p.fee
+            asset, need = rules.quote, p.notional / self.leverage.get(p.symbol, 1) + p.fee
         elif p.side is Side.BUY:
             asset, need = rules.quote, p.notional
         else:
@@ -260,6 +261,7 @@ class ExchangeClient:
         plan = self._plan(request)
         self._check_balance(plan)
         cid = check_client_order_id(request.client_order_id or new_client_order_id())
+        self.transport.gate.check(utc(self.clock), self.transport.venue_name)
         book = journal or self.journal
         if book is not None:
             book.pending(cid, request)
@@ -280,51 +282,20 @@ class ExchangeClient:
         return order
 
     def _submit(self, plan: Plan, cid: str) -> Order:
-        """Send once; on an unclear outcome look the order up and resend with the same id only if absent."""
-        symbol, resynced, attempt = plan.request.symbol, False, 0
-        while True:
-            try:
-                raw = self.transport.once("create_order", self.exchange.create_order, self.ccxt_symbol(symbol),
-                                          plan.ccxt_type, plan.request.side.value, plan.amount, plan.price,
-                                          {**plan.params, "newClientOrderId": cid}, orders=1)
-                return parse_order(raw, symbol, self.market)
-            except ClockSkew:
-                if resynced:
-                    raise
-                self.transport.resync()  # -1021 means the order was refused: send it again once
-                resynced = True
-                continue
-            except TemporaryError as e:
-                found = self.lookup(symbol, cid, attempt, getattr(e, "retry_after", None), e)
-                attempt += 1
-                if found is not None:
-                    return found
-                if attempt >= self.transport.policy.attempts:
-                    raise
+        symbol, ccxt_symbol = plan.request.symbol, self.ccxt_symbol(plan.request.symbol)
 
-    def lookup(self, symbol: str, cid: str, attempt: int, retry_after: float | None,
-               cause: ConsoleError) -> Order | None:
-        """After an unclear send: the order if the exchange has it, None if it confirms it has not."""
-        for tries in range(self.transport.policy.attempts):
-            self.transport.backoff(attempt + tries, retry_after)
-            retry_after = None
-            try:
-                raw = self.transport.once("fetch_order", self.exchange.fetch_order, None, self.ccxt_symbol(symbol),
-                                          {"origClientOrderId": cid})
-                return parse_order(raw, symbol, self.market)
-            except OrderNotFound:
-                return None
-            except ClockSkew:
-                self.transport.resync()
-            except RateLimited as e:
-                retry_after = e.retry_after
-            except TemporaryError:
-                pass
-            except ConsoleError as e:
-                raise Unresolved(type(cause)(f"order {cid} on {symbol} may or may not be placed: {e}; "
-                                              "it stays pending and is reconciled before bots trade")) from e
-        raise Unresolved(type(cause)(f"order {cid} on {symbol} got no clear answer and could not be looked up; "
-                                      "it stays pending and is reconciled before bots trade")) from cause
+        def send() -> Order:
+            raw = self.transport.once("create_order", self.exchange.create_order, ccxt_symbol, plan.ccxt_type,
+                                      plan.request.side.value, plan.amount, plan.price,
+                                      {**plan.params, "newClientOrderId": cid}, orders=1)
+            return parse_order(raw, symbol, self.market)
+
+        def find() -> Order:
+            raw = self.transport.once("fetch_order", self.exchange.fetch_order, None, ccxt_symbol,
+                                      {"origClientOrderId": cid})
+            return parse_order(raw, symbol, self.market)
+
+        return self.transport.send_order(send, find, f"order {cid} on {symbol}")
 
     def _with_fills(self, order: Order) -> Order:
         if order.filled <= 0 or order.fills:

@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from console.domain import Market, OcoOrder, OrderRequest, OrderType, Side
-from console.errors import ClockSkew, ConsoleError, InsufficientBalance, InvalidOrder, TemporaryError
-from console.exchange.orders import Unresolved, check_client_order_id, new_client_order_id
+from console.errors import ConsoleError, InsufficientBalance, InvalidOrder
+from console.exchange.orders import check_client_order_id, new_client_order_id
 from console.exchange.parse import parse_order
+from console.exchange.retry import Unresolved
 from console.exchange.precision import Rounding, check_notional, normalize_price, normalize_quantity, plain
 
 if TYPE_CHECKING:
@@ -76,28 +77,19 @@ def place(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_pr
 
 
 def _send(client: ExchangeClient, symbol: str, params: dict, tp_id: str, sl_id: str) -> OcoOrder:
-    resynced = False
-    for attempt in range(client.transport.policy.attempts):
-        try:
-            raw = client.transport.once("create_oco", client.exchange.private_post_orderlist_oco, params, orders=2)
-            return _parse(raw, symbol)
-        except ClockSkew:
-            if resynced:
-                raise
-            client.transport.resync()
-            resynced = True
-            continue
-        except TemporaryError as e:
-            unclear = e
-        found = client.lookup(symbol, tp_id, attempt, getattr(unclear, "retry_after", None), unclear)
-        if found is not None:
-            raw_tp = client.transport.read("fetch_order", client.exchange.fetch_order, None, symbol,
-                                           {"origClientOrderId": tp_id})
-            stop_loss = client.fetch_order(symbol, sl_id)
-            info = raw_tp.get("info") or raw_tp
-            return OcoOrder(list_id=str(info.get("orderListId")), list_client_order_id=params["listClientOrderId"],
-                            symbol=symbol, take_profit=found, stop_loss=stop_loss)
-    raise unclear
+    def send() -> OcoOrder:
+        return _parse(client.transport.once("create_oco", client.exchange.private_post_orderlist_oco, params,
+                                            orders=2), symbol)
+
+    def find() -> OcoOrder:
+        raw = client.transport.once("fetch_order", client.exchange.fetch_order, None, symbol,
+                                    {"origClientOrderId": tp_id})
+        info = raw.get("info") or raw
+        return OcoOrder(list_id=str(info.get("orderListId")), list_client_order_id=params["listClientOrderId"],
+                        symbol=symbol, take_profit=parse_order(raw, symbol, Market.SPOT),
+                        stop_loss=client.fetch_order(symbol, sl_id))
+
+    return client.transport.send_order(send, find, f"OCO {params['listClientOrderId']} on {symbol}")
 
 
 def _parse(raw: dict, symbol: str) -> OcoOrder:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from console.domain import Market, OrderRequest, OrderType, Side
-from console.errors import ConsoleError, InvalidOrder
+from console.errors import InvalidOrder
 from console.exchange.precision import (
     Rounding,
     SymbolRules,
@@ -22,14 +22,6 @@ from console.exchange.precision import (
 CLIENT_ID_PREFIX = "cc-"
 CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 ZERO = Decimal(0)
-
-
-class Unresolved(Exception):
-    """An order request whose fate could not be learned; its journal entry stays pending."""
-
-    def __init__(self, error: ConsoleError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def new_client_order_id() -> str:

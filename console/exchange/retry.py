@@ -3,7 +3,9 @@
 Reads are retried on timeouts, 5xx, dropped connections and 429s with exponential backoff and
 full jitter (a random delay between 0 and ``base_delay * 2**attempt``, capped), waiting at least
 the exchange's Retry-After. A -1021 clock error resyncs the clock offset and retries once.
-Orders are not retried here: the client resolves them by client order id (see client.py).
+An order is never sent twice blindly: after an unclear outcome (timeout, 5xx, dropped connection,
+429) ``send_resolved`` looks it up by its client order id and sends it again, with the same id,
+only when the exchange confirms it has no such order.
 """
 from __future__ import annotations
 
@@ -13,7 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TypeVar
 
-from console.errors import Banned, ClockSkew, ExchangeTimeout, ExchangeUnavailable, RateLimited
+from console.errors import (
+    Banned,
+    ClockSkew,
+    ConsoleError,
+    ExchangeTimeout,
+    ExchangeUnavailable,
+    OrderNotFound,
+    RateLimited,
+    TemporaryError,
+)
 
 T = TypeVar("T")
 
@@ -99,3 +110,61 @@ def call_with_retry(call: Callable[[], T], *, policy: RetryPolicy, sleep: Callab
                 raise
             sleep(policy.delay(attempt, rng))
         attempt += 1
+
+
+class Unresolved(Exception):
+    """An order whose fate could not be learned; ``error`` says so and its journal entry stays pending."""
+
+    def __init__(self, error: ConsoleError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def send_resolved(send: Callable[[], T], find: Callable[[], T], *, what: str, policy: RetryPolicy,
+                  sleep: Callable[[float], None], rng: Callable[[], float], resync: Callable[[], None]) -> T:
+    """Send an order; after an unclear outcome ``find`` it, sending again only if it is confirmed absent.
+
+    ``find`` raises OrderNotFound when the exchange has no such order. A -1021 answer means the
+    order was refused, so it is sent again once after a clock resync. Raise Unresolved when the
+    order may exist but could not be looked up; re-raise the send error when every try was refused.
+    """
+    resynced, attempt = False, 0
+    while True:
+        try:
+            return send()
+        except ClockSkew:
+            if resynced:
+                raise
+            resync()
+            resynced = True
+            continue
+        except TemporaryError as e:
+            found = _find_after(find, e, attempt, what=what, policy=policy, sleep=sleep, rng=rng, resync=resync)
+            attempt += 1
+            if found is not None:
+                return found
+            if attempt >= policy.attempts:
+                raise
+
+
+def _find_after(find: Callable[[], T], cause: TemporaryError, attempt: int, *, what: str, policy: RetryPolicy,
+                sleep: Callable[[float], None], rng: Callable[[], float], resync: Callable[[], None]) -> T | None:
+    wait = getattr(cause, "retry_after", None)
+    for tries in range(policy.attempts):
+        sleep(max(wait or 0.0, policy.delay(attempt + tries, rng)))
+        wait = None
+        try:
+            return find()
+        except OrderNotFound:
+            return None
+        except ClockSkew:
+            resync()
+        except RateLimited as e:
+            wait = e.retry_after
+        except TemporaryError:
+            pass
+        except ConsoleError as e:
+            raise Unresolved(type(cause)(f"{what} may or may not be placed ({e}); it stays pending and is "
+                                         "reconciled before bots trade")) from e
+    raise Unresolved(type(cause)(f"{what} got no clear answer and could not be looked up; it stays pending "
+                                 "and is reconciled before bots trade")) from cause

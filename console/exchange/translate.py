@@ -87,9 +87,10 @@ def translate(error: ccxt.BaseError, *, action: str, venue: str, headers: Mappin
     if isinstance(error, ccxt.InvalidNonce):
         return ClockSkew(f"{where} was refused: this computer's clock is off from the exchange's (-1021); "
                          "the console resyncs it, or sync the system clock")
-    if isinstance(error, ccxt.ExchangeNotAvailable) and http_status(error) not in (400, 403, 404, 405):
-        return ExchangeUnavailable(f"{where} failed: the exchange is unavailable or in maintenance; try again later")
-    if isinstance(error, ccxt.NetworkError) and not isinstance(error, ccxt.ExchangeNotAvailable):
+    if isinstance(error, ccxt.ExchangeNotAvailable):
+        return ExchangeUnavailable(f"{where} failed: the exchange is unavailable or in maintenance (HTTP "
+                                   f"{http_status(error) or '5xx'}); try again later")
+    if isinstance(error, ccxt.NetworkError):
         if _unreachable(error):
             return VenueUnreachable(f"nothing answers at the address of {venue}; check the connection "
                                     "or, for the paper venue, restart the console")
@@ -105,8 +106,6 @@ def translate(error: ccxt.BaseError, *, action: str, venue: str, headers: Mappin
         return UnknownSymbol(f"{where}: the exchange does not list this symbol; pick one from the symbol list")
     if isinstance(error, (ccxt.InvalidOrder, ccxt.BadRequest, ccxt.OperationRejected)):
         return OrderRejected(f"{where} was refused by the exchange: {_body(error)}; adjust the order and try again")
-    if isinstance(error, ccxt.ExchangeNotAvailable):
-        return ExchangeUnavailable(f"{where} failed with HTTP {http_status(error)}; try again later ({_body(error)})")
     if isinstance(error, ccxt.ExchangeError):
         return OrderRejected(f"{where} was refused by the exchange: {_body(error)}")
     return ExchangeUnavailable(f"{where} failed: {error}; try again later")

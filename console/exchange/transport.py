@@ -11,7 +11,7 @@ import ccxt
 from console.domain import Market
 from console.errors import Banned
 from console.exchange.limiter import WeightLimiter, weight_of
-from console.exchange.retry import BanGate, RetryPolicy, call_with_retry, utc
+from console.exchange.retry import BanGate, RetryPolicy, call_with_retry, send_resolved, utc
 from console.exchange.translate import translate
 
 T = TypeVar("T")
@@ -63,5 +63,7 @@ class Transport:
         self.once("fetch_time", self.exchange.load_time_difference)
         self.resyncs += 1
 
-    def backoff(self, attempt: int, retry_after: float | None = None) -> None:
-        self.sleep(max(retry_after or 0.0, self.policy.delay(attempt, self.rng)))
+    def send_order(self, send: Callable[[], T], find: Callable[[], T], what: str) -> T:
+        """Send an order so that it is never duplicated (see retry.send_resolved)."""
+        return send_resolved(send, find, what=what, policy=self.policy, sleep=self.sleep, rng=self.rng,
+                             resync=self.resync)

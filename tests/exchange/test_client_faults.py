@@ -118,3 +118,27 @@ def test_clock_skew_resyncs_and_sends_once_more(make_client, venue):
     venue.faults.add(path="/api/v3/account", kind="clock_skew", count=1)
     client.balances(fresh=True)
     assert client.transport.resyncs == 2
+
+
+@pytest.mark.parametrize("kind", ["timeout_after_accept", "error_5xx", "reset_after_accept"])
+def test_unclear_oco_gives_exactly_one_list(make_client, venue, kind):
+    client = make_client(timeout_ms=300)
+    bought = client.place_order(buy("0.01"))
+    venue.faults.add(path="/api/v3/orderList/oco", method="POST", kind=kind, count=1, seconds=1.0)
+    oco = client.place_oco_sell("BTC/USDT", bought.filled - bought.commission, D("31000"), D("29000"))
+    open_legs = [o for o in venue.exchange_orders("spot") if o["status"] == "NEW"]
+    assert sorted(o["clientOrderId"] for o in open_legs) == sorted(
+        [oco.take_profit.client_order_id, oco.stop_loss.client_order_id])
+    assert {o["orderListId"] for o in open_legs} == {int(oco.list_id)}
+
+
+@pytest.mark.parametrize("kind", ["reset_after_accept", "error_5xx"])
+def test_unclear_futures_order_gives_exactly_one_order(make_client, venue, kind):
+    client = make_client(Market.FUTURES)
+    client.prepare_futures("BTC/USDT", 5)
+    client.ticker("BTC/USDT")
+    venue.faults.add(path="/fapi/v1/order", method="POST", kind=kind, count=1)
+    order = client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY,
+                                            quantity=D("0.01")))
+    assert order.status is OrderStatus.FILLED
+    assert [o["clientOrderId"] for o in venue.exchange_orders("futures")] == [order.client_order_id]

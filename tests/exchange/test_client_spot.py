@@ -174,3 +174,25 @@ def test_wrong_secret_is_an_authentication_error(make_client):
 def test_nothing_listening_is_unreachable(make_client):
     with pytest.raises(VenueUnreachable):
         make_client(base_url="http://127.0.0.1:9").ticker("BTC/USDT")
+
+
+def test_quote_amount_below_the_min_notional_is_refused(make_client, venue):
+    with pytest.raises(InvalidOrder, match="below the minimum order value 5 USDT for BTC/USDT"):
+        make_client().place_order(buy(quote=D("4")))
+    assert venue.stats.requests(ORDER) == 0
+
+
+def test_preview_warns_of_a_sell_that_would_leave_dust(make_client):
+    client = make_client()
+    client.place_order(buy(D("0.001")))
+    preview = client.preview(sell(D("0.0009")))
+    assert preview.quantity == D("0.0009") and (preview.fee, preview.fee_asset) == (D("0.027"), "USDT")
+    assert any("sell all 0.00099 BTC instead" in w for w in preview.warnings)
+
+
+def test_limiter_takes_the_exchange_weight_count(make_client, venue):
+    client = make_client()
+    client.rules("BTC/USDT")
+    client.balances()
+    client.ticker("BTC/USDT")
+    assert client.transport.limiter.used_weight == venue.stats.used_weight("spot") == 20 + 20 + 2
