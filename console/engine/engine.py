@@ -1,0 +1,202 @@
+"""BotEngine: runs every bot on its own `schedule.Scheduler` in one background thread.
+
+The engine thread only schedules; ticks run on a small worker pool so a slow or failing
+bot never delays the others, and a bot whose previous tick is still running is skipped for
+that cycle. The engine never calls Streamlit: the UI polls ``status()``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import schedule
+
+from console.domain import BotState
+from console.engine.clients import Clients
+from console.engine.marketdata import MarketData
+from console.engine.reconcile import settle
+from console.engine.tick import Context, Runtime, tick
+from console.errors import ConsoleError, TemporaryError
+from console.storage import bots, events
+from console.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BotStatus:
+    bot_id: int
+    name: str
+    symbol: str
+    market: str
+    state: BotState
+    reason: str
+    position: Decimal
+    entry_price: Decimal | None
+    last_price: Decimal | None
+    last_signal: str
+    last_order: str
+    last_error: str
+    trades_today: int
+    pnl_today: Decimal
+    next_run: datetime | None
+
+
+class BotEngine:
+    """Start, stop and supervise bots. One per process."""
+
+    def __init__(
+        self,
+        db: Database,
+        clients: Clients,
+        *,
+        clock: Callable[[], float] = time.time,
+        cycle_seconds: float = 2.0,
+        workers: int = 4,
+    ) -> None:
+        self._db = db
+        self._clients = clients
+        self._clock = clock
+        self._cycle_seconds = cycle_seconds
+        self._scheduler = schedule.Scheduler()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bot")
+        self._inflight: dict[int, Future] = {}
+        self._runtime: dict[int, Runtime] = {}
+        self._lock = threading.Lock()
+        self.market_data = MarketData(clock)
+        self.cycles = 0
+        self.reconciled = 0
+        self._ctx = Context(db=db, clients=clients, market_data=self.market_data, clock=clock)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        """Reconcile journaled orders with the exchange, then start ticking the running bots."""
+        if self._thread is not None:
+            return
+        self.reconciled = settle(self._db, self._clients)
+        self.daily_check()
+        self._scheduler.every(self._cycle_seconds).seconds.do(self.cycle)
+        self._scheduler.every(30).seconds.do(self.daily_check)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="bot-engine", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop scheduling and wait for ticks in flight, so no order is left half-recorded."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._scheduler.clear()
+        self._pool.shutdown(wait=True)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.2):
+            try:
+                self._scheduler.run_pending()
+            except Exception:  # a job that raises is logged; the loop goes on
+                log.exception("engine job failed")
+
+    # -- bots -------------------------------------------------------------------------------
+    def start_bot(self, bot_id: int) -> None:
+        with self._db.transaction() as cur:
+            bots.set_state(cur, bot_id, BotState.RUNNING, "")
+            events.log(cur, bot_id, "state", "started")
+
+    def stop_bot(self, bot_id: int, reason: str = "stopped by a person") -> None:
+        with self._db.transaction() as cur:
+            bots.set_state(cur, bot_id, BotState.STOPPED, reason)
+            events.log(cur, bot_id, "state", reason)
+
+    def stop_all(self, reason: str = "stopped by a person (stop all)") -> list[int]:
+        stopped = [b.id for b in bots.list(self._db.cursor()) if b.state is not BotState.STOPPED]
+        for bot_id in stopped:
+            self.stop_bot(bot_id, reason)
+        return stopped
+
+    # -- cycles -----------------------------------------------------------------------------
+    def cycle(self) -> list[Future]:
+        """Submit one tick of every running bot whose previous tick has finished."""
+        self.cycles += 1
+        submitted = []
+        for record in bots.list(self._db.cursor()):
+            if record.state is not BotState.RUNNING:
+                continue
+            with self._lock:
+                busy = self._inflight.get(record.id)
+                if busy is not None and not busy.done():
+                    continue
+                runtime = self._runtime.setdefault(record.id, Runtime())
+                future = self._pool.submit(self._run, record.id, runtime, self.cycles)
+                self._inflight[record.id] = future
+            submitted.append(future)
+        return submitted
+
+    def run_cycle(self, timeout: float = 60) -> None:
+        """Run one cycle and wait for it: for tests and benchmarks that drive time themselves."""
+        wait(self.cycle(), timeout=timeout)
+
+    def _run(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
+        try:
+            tick(self._ctx, bot_id, runtime, cycle)
+            runtime.last_error = ""
+        except TemporaryError as e:
+            runtime.last_error = f"{e} (retrying next tick)"
+            self._log(bot_id, "retry", runtime.last_error)
+        except ConsoleError as e:
+            runtime.last_error = str(e)
+            self._halt(bot_id, str(e))
+        except Exception as e:
+            log.exception("bot %s tick failed", bot_id)
+            runtime.last_error = f"unexpected error: {type(e).__name__}: {e}"
+            self._halt(bot_id, runtime.last_error)
+
+    def _halt(self, bot_id: int, reason: str) -> None:
+        with self._db.transaction() as cur:
+            bots.set_state(cur, bot_id, BotState.HALTED, reason)
+            events.log(cur, bot_id, "halted", reason)
+
+    def _log(self, bot_id: int, kind: str, message: str) -> None:
+        with self._db.transaction() as cur:
+            events.log(cur, bot_id, kind, message)
+
+    def daily_check(self) -> list[int]:
+        """Reset daily counters when the UTC day changed; reactivate bots a daily limit paused."""
+        today = datetime.fromtimestamp(self._clock(), tz=timezone.utc).date()
+        if all(b.day == today for b in bots.list(self._db.cursor())):
+            return []
+        with self._db.transaction() as cur:
+            reactivated = bots.reset_daily(cur, today)
+            for bot_id in reactivated:
+                events.log(cur, bot_id, "state", f"daily limits reset for {today}; running again")
+        return reactivated
+
+    # -- status -----------------------------------------------------------------------------
+    def status(self) -> list[BotStatus]:
+        """A snapshot of every bot for the UI."""
+        next_run = self._scheduler.next_run if self._scheduler.jobs else None
+        out = []
+        for record in bots.list(self._db.cursor()):
+            rt = self._runtime.get(record.id, Runtime())
+            c = record.config
+            out.append(BotStatus(
+                bot_id=record.id, name=c.name, symbol=c.symbol, market=c.market.value,
+                state=record.state, reason=record.reason, position=rt.position,
+                entry_price=rt.entry_price, last_price=rt.last_price, last_signal=rt.last_signal,
+                last_order=rt.last_order, last_error=rt.last_error, trades_today=record.trades_today,
+                pnl_today=record.pnl_today,
+                next_run=next_run if record.state is BotState.RUNNING else None,
+            ))
+        return out

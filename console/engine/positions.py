@@ -1,0 +1,55 @@
+"""A bot's own position, derived from the trades it recorded."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from console.domain import BotConfig, Market, Side
+from console.storage import trades
+from console.storage.db import Cursor
+
+
+@dataclass(frozen=True)
+class Held:
+    quantity: Decimal  # signed base quantity
+    entry_price: Decimal | None
+    last_entry_at: datetime | None
+    entries: int  # entries since the position was last flat
+
+
+FLAT = Held(Decimal(0), None, None, 0)
+
+
+def of_bot(cur: Cursor, bot_id: int, config: BotConfig) -> Held:
+    """Spot: the FIFO lots still held (after fees paid in the base asset). Futures: the signed sum."""
+    history = trades.for_bot(cur, bot_id)
+    quantity, cost, entries, last_entry = Decimal(0), Decimal(0), 0, None
+    for t in history:
+        opening = (t.side is Side.BUY) == (quantity >= 0) if quantity else True
+        signed = t.quantity if t.side is Side.BUY else -t.quantity
+        if opening:
+            entries += 1
+            last_entry = t.ts
+            cost += t.price * t.quantity
+            quantity += signed
+        else:
+            before = quantity
+            quantity += signed
+            if quantity == 0 or (quantity > 0) != (before > 0):
+                entries, cost = (1, t.price * abs(quantity)) if quantity else (0, Decimal(0))
+            else:
+                cost = cost * quantity / before
+    if config.market is Market.SPOT:
+        lots = trades.open_lots(cur, config.venue, config.account, bot_id, config.symbol)
+        quantity = sum((lot.quantity for lot in lots), Decimal(0))
+        cost = sum((lot.cost for lot in lots), Decimal(0))
+    if quantity == 0:
+        return Held(Decimal(0), None, last_entry, 0)
+    return Held(quantity, abs(cost / quantity), last_entry, entries)
+
+
+def is_dust(quantity: Decimal, price: Decimal, rules) -> bool:
+    """True when what is held could not be sold: below the minimum quantity or notional."""
+    size = abs(quantity)
+    return size == 0 or size < rules.min_qty or size * price < (rules.min_notional or 0)

@@ -1,0 +1,48 @@
+"""Settle journaled orders with the exchange: at start-up, and for a bot's open orders every tick.
+
+An entry that is pending, open or unknown is looked up on the exchange by its client order
+id. What executed while the console was down is recorded once (the trade store is unique on
+the exchange order id). An entry the exchange has never seen never reached it: it is marked
+rejected and not sent again, because the signal behind it is stale by now.
+"""
+from __future__ import annotations
+
+import logging
+
+from console.domain import OrderStatus, Venue
+from console.engine.clients import Clients
+from console.engine.recorder import DbJournal, Owner, account_of, open_entries
+from console.errors import OrderNotFound, TemporaryError
+from console.storage import journal
+from console.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: Venue | None = None,
+           raise_temporary: bool = False) -> int:
+    """Look up open journal entries (all, or one bot's); return how many trades were newly recorded.
+
+    Start-up passes over entries that cannot be looked up yet (they stay open for the next
+    pass); a bot tick raises the temporary error so the bot retries at its next tick.
+    """
+    recorded = 0
+    for entry in open_entries(db, bot_id=bot_id, venue=venue):
+        owner = Owner(entry.venue, entry.market, account_of(entry), entry.bot_id)
+        try:
+            order = clients.get(owner.venue, owner.market, owner.account).fetch_order(
+                entry.symbol, entry.client_order_id
+            )
+        except OrderNotFound:
+            with db.transaction() as cur:
+                journal.update(cur, entry.client_order_id, status=OrderStatus.REJECTED,
+                               response={"message": "the exchange has no such order: it was never placed"})
+            continue
+        except TemporaryError as e:
+            if raise_temporary:
+                raise
+            log.warning("cannot settle order %s yet: %s", entry.client_order_id, e)
+            continue
+        if DbJournal(db, owner).resolved(order):
+            recorded += 1
+    return recorded

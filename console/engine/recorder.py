@@ -1,0 +1,182 @@
+"""The durable order journal and the trade record, written together so a fill is recorded once.
+
+Every order intent is journaled as pending before it is sent. When the exchange's answer (or
+a later lookup by client order id) shows executed quantity, the journal entry and the trade row
+are written in one transaction; the trade is unique on (venue, market, exchange order id), so
+resolving the same order again is a no-op.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from console.domain import Market, Order, OrderRequest, OrderStatus, Venue, split_symbol
+from console.errors import ConsoleError, InvalidInput
+from console.storage import bots, journal, trades
+from console.storage.db import Database
+
+
+Valuer = Callable[[str, str], Decimal]  # (asset, quote) -> price of one asset in quote
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose orders these are."""
+
+    venue: Venue
+    market: Market
+    account: str
+    bot_id: int | None = None
+
+
+class DbJournal:
+    """OrderJournal over DuckDB for one owner (a bot, or a person at the order ticket)."""
+
+    def __init__(self, db: Database, owner: Owner, value: Valuer | None = None) -> None:
+        self._db = db
+        self._owner = owner
+        self._value = value
+
+    def pending(self, client_order_id: str, request: OrderRequest) -> None:
+        with self._db.transaction() as cur:
+            journal.add_pending(
+                cur,
+                client_order_id=client_order_id,
+                bot_id=self._owner.bot_id,
+                venue=self._owner.venue,
+                market=self._owner.market,
+                symbol=request.symbol,
+                side=request.side,
+                type=request.type,
+                request={**request_dict(request), "account": self._owner.account},
+            )
+
+    def resolved(self, order: Order) -> bool:
+        """Journal the exchange's view of ``order``; record its trade once it has executed.
+
+        Return True when a new trade row was written.
+        """
+        with self._db.transaction() as cur:
+            if not _journaled(cur, order.client_order_id):
+                journal.add_pending(
+                    cur,
+                    client_order_id=order.client_order_id,
+                    bot_id=self._owner.bot_id,
+                    venue=self._owner.venue,
+                    market=self._owner.market,
+                    symbol=order.symbol,
+                    side=order.side,
+                    type=order.type,
+                    request={"quantity": str(order.quantity), "price": _s(order.price),
+                             "account": self._owner.account},
+                )
+            journal.update(
+                cur,
+                order.client_order_id,
+                status=order.status,
+                exchange_order_id=order.exchange_order_id,
+                response=order_dict(order),
+            )
+            if order.filled > 0 and order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+                inserted, stored = trades.record_with_pnl(cur, trade_record(order, self._owner, self._value))
+                if inserted and self._owner.bot_id is not None:
+                    bots.bump_daily(cur, self._owner.bot_id, 1, stored.pnl or Decimal(0), day=stored.ts.date())
+                return inserted
+        return False
+
+    def failed(self, client_order_id: str, error: ConsoleError) -> None:
+        with self._db.transaction() as cur:
+            journal.update(
+                cur,
+                client_order_id,
+                status=OrderStatus.REJECTED,
+                response={"error": type(error).__name__, "message": str(error)},
+            )
+
+
+def open_entries(db: Database, bot_id: int | None = None, venue: Venue | None = None) -> list:
+    """Open journal entries, of one bot when ``bot_id`` is given."""
+    entries = journal.open_entries(db.cursor(), venue=venue)
+    return entries if bot_id is None else [e for e in entries if e.bot_id == bot_id]
+
+
+def _journaled(cur, client_order_id: str) -> bool:
+    try:
+        journal.get(cur, client_order_id)
+    except InvalidInput:
+        return False
+    return True
+
+
+def account_of(entry) -> str:
+    return entry.request.get("account") or "paper"
+
+
+def trade_record(order: Order, owner: Owner, value: Valuer | None = None) -> trades.TradeRecord:
+    """Turn an executed order into the row the trade store keeps.
+
+    Commissions are valued in the quote asset: the base asset at the fill price, another
+    asset (BNB) at its current price through ``value``; without one it is recorded at 0
+    and the commission asset column still tells.
+    """
+    base, quote = split_symbol(order.symbol)
+    price = order.average_price or order.price or Decimal(0)
+    commission_quote = Decimal(0)
+    for asset, amount in order.commissions:
+        if asset == quote:
+            commission_quote += amount
+        elif asset == base:
+            commission_quote += amount * price
+        elif value is not None:
+            commission_quote += amount * value(asset, quote)
+    return trades.TradeRecord(
+        bot_id=owner.bot_id,
+        account=owner.account,
+        venue=owner.venue,
+        market=owner.market,
+        exchange_order_id=order.exchange_order_id,
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.type,
+        price=price,
+        quantity=order.filled,
+        quote_quantity=order.quote_filled or order.filled * price,
+        commission=order.commission,
+        commission_asset=order.commission_asset,
+        commission_quote=commission_quote,
+        pnl=None,
+        realized_pnl=order.realized_pnl,
+        ts=order.timestamp or datetime.now(timezone.utc),
+    )
+
+
+def request_dict(request: OrderRequest) -> dict:
+    return {
+        "symbol": request.symbol,
+        "market": request.market.value,
+        "side": request.side.value,
+        "type": request.type.value,
+        "quantity": _s(request.quantity),
+        "quote_quantity": _s(request.quote_quantity),
+        "price": _s(request.price),
+        "stop_price": _s(request.stop_price),
+        "reduce_only": request.reduce_only,
+    }
+
+
+def order_dict(order: Order) -> dict:
+    return {
+        "exchange_order_id": order.exchange_order_id,
+        "status": order.status.value,
+        "filled": str(order.filled),
+        "average_price": _s(order.average_price),
+        "quote_filled": str(order.quote_filled),
+        "commissions": [[asset, str(amount)] for asset, amount in order.commissions],
+    }
+
+
+def _s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,188 @@
+"""One bot tick: follow open orders, read candles, ask the strategy, check risk, trade, record.
+
+Decisions:
+- A strategy is asked once per new closed candle; open orders (OCO legs) and futures
+  take-profit / stop-loss are checked every cycle.
+- A bot's position comes from its own recorded trades, so several bots may trade one symbol.
+  A remainder below the exchange's minimum quantity or notional counts as flat (dust).
+- Spot TP/SL rests on the exchange as an OCO sell for the quantity received after fees.
+  Futures TP/SL is watched by the engine every cycle and closed with a reduce-only market order.
+- A BUY signal while long (or a SELL while flat on spot) is ignored: no unintended stacking.
+  The DCA strategy adds entries on purpose, up to its ``max_entries``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pandas as pd
+
+from console.domain import BotConfig, Market, OrderRequest, OrderType, Side, split_symbol
+from console.engine import positions, risk
+from console.engine.clients import Clients
+from console.engine.marketdata import MarketData
+from console.engine.reconcile import settle
+from console.engine.recorder import DbJournal, Owner, open_entries
+from console.engine.strategies import Action, PositionView, get_strategy
+from console.errors import InvalidOrder, OrderNotFound
+from console.storage import bots, events
+from console.storage.db import Database
+
+
+@dataclass
+class Runtime:
+    """What the engine remembers of a bot between ticks (shown by ``status()``)."""
+
+    last_candle: pd.Timestamp | None = None
+    last_signal: str = ""
+    last_order: str = ""
+    last_error: str = ""
+    last_price: Decimal | None = None
+    position: Decimal = Decimal(0)
+    entry_price: Decimal | None = None
+
+
+@dataclass
+class Context:
+    db: Database
+    clients: Clients
+    market_data: MarketData
+    clock: Callable[[], float]
+
+
+def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
+    """Run one tick of ``bot_id``. Errors propagate to the engine, which decides halt or retry."""
+    record = bots.get(ctx.db.cursor(), bot_id)
+    config = record.config
+    client = ctx.clients.get(config.venue, config.market, config.account)
+    owner = Owner(config.venue, config.market, config.account, bot_id)
+    book = DbJournal(ctx.db, owner)
+
+    settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
+    key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
+    candles = ctx.market_data.candles(key, client.candles, cycle)
+    if candles.empty:
+        return
+    price = Decimal(str(candles["close"].iloc[-1]))
+    runtime.last_price = price
+    held = positions.of_bot(ctx.db.cursor(), bot_id, config)
+    rules = client.rules(config.symbol)
+    if positions.is_dust(held.quantity, price, rules):
+        held = positions.FLAT
+    runtime.position, runtime.entry_price = held.quantity, held.entry_price
+
+    if config.market is Market.FUTURES and held.quantity and _futures_exit_hit(config, held, price):
+        _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss reached")
+        return
+
+    last_ts = candles["ts"].iloc[-1]
+    if runtime.last_candle is not None and last_ts <= runtime.last_candle:
+        return
+    runtime.last_candle = last_ts
+
+    strategy = get_strategy(config.strategy)
+    params = strategy.validate(config.params)
+    now = datetime.fromtimestamp(ctx.clock(), tz=timezone.utc)
+    view = PositionView(quantity=held.quantity, entry_price=held.entry_price,
+                        last_entry_at=held.last_entry_at, entries=held.entries)
+    signal = strategy.signal(candles, params, view, now)
+    runtime.last_signal = f"{signal.action.value}: {signal.reason}"
+    if signal.action is Action.HOLD:
+        return
+    _log(ctx.db, bot_id, "signal", runtime.last_signal)
+
+    long, short = held.quantity > 0, held.quantity < 0
+    if signal.action is Action.BUY:
+        if short:
+            _close(ctx, client, book, config, bot_id, held, price, signal.reason)
+        elif not long or (config.strategy == "dca"):
+            _enter(ctx, client, book, config, bot_id, Side.BUY, held, price, runtime)
+    elif signal.action is Action.SELL:
+        if long:
+            _close(ctx, client, book, config, bot_id, held, price, signal.reason)
+        elif not short and config.market is Market.FUTURES and config.allow_short:
+            _enter(ctx, client, book, config, bot_id, Side.SELL, held, price, runtime)
+
+
+def _enter(ctx, client, book, config: BotConfig, bot_id, side: Side, held, price, runtime) -> None:
+    cur = ctx.db.cursor()
+    state = bots.get(cur, bot_id)
+    reason = risk.daily_limit_reason(config, trades_today=state.trades_today, pnl_today=state.pnl_today)
+    if reason:
+        bots.set_state(cur, bot_id, bots.BotState.PAUSED, reason)
+        _log(ctx.db, bot_id, "paused", reason)
+        return
+    _, quote = split_symbol(config.symbol)
+    free = client.balances().get(quote)
+    free_quote = free.free if free else Decimal(0)
+    exposure = abs(held.quantity) * price
+    notional = risk.entry_notional(config, free_quote=free_quote, exposure=exposure)
+    if notional <= 0:
+        _log(ctx.db, bot_id, "skipped", f"position limit {config.max_position_quote} {quote} reached")
+        return
+    if config.market is Market.FUTURES:
+        client.prepare_futures(config.symbol, config.leverage)
+        request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
+                               quantity=(notional / price))
+    else:
+        request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
+                               quote_quantity=notional)
+    order = client.place_order(request, journal=book)
+    runtime.last_order = f"{order.side.value} {order.filled} {config.symbol} @ {order.average_price}"
+    if config.market is Market.SPOT and (config.take_profit_pct or config.stop_loss_pct):
+        _protect(ctx, client, book, config, bot_id, order)
+
+
+def _protect(ctx, client, book, config: BotConfig, bot_id, order) -> None:
+    base, _ = split_symbol(config.symbol)
+    received = order.filled - sum((a for asset, a in order.commissions if asset == base), Decimal(0))
+    entry = order.average_price or order.price
+    tp, sl = risk.exit_prices(config, entry, long=True)
+    if tp is None or sl is None:
+        _log(ctx.db, bot_id, "note", "spot exits need both take-profit and stop-loss for an OCO; none placed")
+        return
+    try:
+        oco = client.place_oco_sell(config.symbol, received, tp, sl)
+    except InvalidOrder as e:
+        _log(ctx.db, bot_id, "error", f"OCO not placed: {e}")
+        return
+    for leg in (oco.take_profit, oco.stop_loss):
+        book.resolved(leg)
+    _log(ctx.db, bot_id, "order", f"OCO sell {oco.take_profit.quantity}: take-profit {tp:.2f}, stop-loss {sl:.2f}")
+
+
+def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str) -> None:
+    if config.market is Market.SPOT:
+        _cancel_open_orders(ctx.db, client, bot_id)
+        settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
+        held = positions.of_bot(ctx.db.cursor(), bot_id, config)
+        if held.quantity <= 0:
+            return
+    side = Side.SELL if held.quantity > 0 else Side.BUY
+    request = OrderRequest(symbol=config.symbol, market=config.market, side=side, type=OrderType.MARKET,
+                           quantity=abs(held.quantity), reduce_only=config.market is Market.FUTURES)
+    order = client.place_order(request, journal=book)
+    _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
+
+
+def _cancel_open_orders(db: Database, client, bot_id: int) -> None:
+    # Cancelling one leg of an OCO cancels the list; the other leg then no longer exists.
+    for entry in open_entries(db, bot_id=bot_id):
+        try:
+            client.cancel_order(entry.symbol, client_order_id=entry.client_order_id)
+        except OrderNotFound:
+            pass
+
+
+def _futures_exit_hit(config: BotConfig, held, price: Decimal) -> bool:
+    tp, sl = risk.exit_prices(config, held.entry_price, long=held.quantity > 0)
+    if held.quantity > 0:
+        return (tp is not None and price >= tp) or (sl is not None and price <= sl)
+    return (tp is not None and price <= tp) or (sl is not None and price >= sl)
+
+
+def _log(db: Database, bot_id: int, kind: str, message: str) -> None:
+    with db.transaction() as cur:
+        events.log(cur, bot_id, kind, message)

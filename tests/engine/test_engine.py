@@ -1,0 +1,141 @@
+"""The engine against the paper exchange over real HTTP, on replayed real candles."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from console.domain import BotState, Market, OrderRequest, Side, Venue
+from console.engine.recorder import DbJournal, Owner
+from console.storage import bots, events, journal, trades
+from tests.engine.conftest import spot_bot
+
+
+def exchange_fills_by_order(exchange, market: str) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = {}
+    for t in exchange.exchange_trades(market):
+        out[str(t["orderId"])] = out.get(str(t["orderId"]), Decimal(0)) + Decimal(str(t["qty"]))
+    return out
+
+
+def recorded_by_order(db, market: str) -> dict[str, Decimal]:
+    rows = db.cursor().execute(
+        "SELECT exchange_order_id, quantity FROM trades WHERE market = ?", [market]).fetchall()
+    return {r[0]: Decimal(str(r[1])) for r in rows}
+
+
+def test_bot_trades_on_replayed_candles_and_every_fill_lands_once(stack):
+    bot_id = stack.add_bot(**spot_bot())
+    stack.engine.start_bot(bot_id)
+    stack.cycles(60)
+    recorded = recorded_by_order(stack.db, "spot")
+    assert len(recorded) >= 2, "a 3/8 MA cross on 60 hours of BTC should trade"
+    assert recorded == exchange_fills_by_order(stack.exchange, "spot")
+    record = bots.get(stack.db.cursor(), bot_id)
+    assert record.state is BotState.RUNNING
+    assert record.trades_today >= 2
+    sides = [t.side for t in trades.for_bot(stack.db.cursor(), bot_id)]
+    assert sides[0] is Side.BUY
+    assert all(a != b for a, b in zip(sides, sides[1:])), "entries never stack: buy, sell, buy, ..."
+
+
+def test_spot_take_profit_and_stop_loss_rest_as_oco_and_the_exit_is_recorded(stack):
+    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("0.5"), stop_loss_pct=Decimal("0.5")))
+    stack.engine.start_bot(bot_id)
+    for _ in range(80):
+        stack.cycles(1)
+        if len(trades.for_bot(stack.db.cursor(), bot_id)) >= 2:
+            break
+    history = trades.for_bot(stack.db.cursor(), bot_id)
+    assert [t.side for t in history[:2]] == [Side.BUY, Side.SELL]
+    assert history[1].order_type.value in ("limit_maker", "stop_loss_limit", "limit")
+    assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
+
+
+def test_restarted_engine_records_fills_made_while_down_exactly_once(stack):
+    bot_id = stack.add_bot(**spot_bot())
+    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    owner = Owner(Venue.PAPER, Market.SPOT, "paper", bot_id)
+
+    class Crash(Exception):
+        pass
+
+    class CrashAfterSend(DbJournal):
+        def resolved(self, order):  # the process dies before the answer is written
+            raise Crash
+
+    request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, quote_quantity=Decimal("50"))
+    try:
+        client.place_order(request, journal=CrashAfterSend(stack.db, owner))
+    except Crash:
+        pass
+    assert [e.status.value for e in journal.open_entries(stack.db.cursor())] == ["pending"]
+    assert trades.for_bot(stack.db.cursor(), bot_id) == []
+
+    stack.engine = stack.new_engine()
+    stack.engine.start()
+    assert stack.engine.reconciled == 1
+    assert len(trades.for_bot(stack.db.cursor(), bot_id)) == 1
+    assert journal.open_entries(stack.db.cursor()) == []
+    stack.engine.stop()
+
+    stack.engine = stack.new_engine()
+    stack.engine.start()
+    assert stack.engine.reconciled == 0
+    assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
+
+
+def test_running_bots_resume_after_restart(stack):
+    running = stack.add_bot(**spot_bot(name="runs"))
+    stopped = stack.add_bot(**spot_bot(name="rests"))
+    stack.engine.start_bot(running)
+    stack.cycles(3)
+    stack.engine.stop()
+    stack.engine = stack.new_engine()
+    stack.cycles(40)
+    assert bots.get(stack.db.cursor(), running).state is BotState.RUNNING
+    assert len(trades.for_bot(stack.db.cursor(), running)) >= 1
+    assert trades.for_bot(stack.db.cursor(), stopped) == []
+
+
+def test_daily_trade_limit_pauses_and_the_daily_job_reactivates(stack):
+    bot_id = stack.add_bot(**spot_bot(max_trades_per_day=1))
+    stack.engine.start_bot(bot_id)
+    stack.engine.daily_check()
+    for _ in range(80):
+        stack.cycles(1)
+        if bots.get(stack.db.cursor(), bot_id).state is BotState.PAUSED:
+            break
+    record = bots.get(stack.db.cursor(), bot_id)
+    assert record.state is BotState.PAUSED
+    assert "daily trade limit 1 reached" in record.reason
+    stack.clock.advance(timedelta(days=1).total_seconds())
+    assert stack.engine.daily_check() == [bot_id]
+    record = bots.get(stack.db.cursor(), bot_id)
+    assert record.state is BotState.RUNNING and record.trades_today == 0
+
+
+def test_an_error_that_needs_a_person_halts_one_bot_and_the_others_keep_trading(stack):
+    bad = stack.add_bot(**spot_bot(name="bad keys", account="wrong-keys"))
+    good = stack.add_bot(**spot_bot(name="good"))
+    stack.engine.start_bot(bad)
+    stack.engine.start_bot(good)
+    stack.cycles(40)
+    halted = bots.get(stack.db.cursor(), bad)
+    assert halted.state is BotState.HALTED
+    assert "API key" in halted.reason or "key" in halted.reason.lower()
+    assert bots.get(stack.db.cursor(), good).state is BotState.RUNNING
+    assert len(trades.for_bot(stack.db.cursor(), good)) >= 1
+    kinds = set(events.recent(stack.db.cursor(), bot_id=bad)["kind"])
+    assert "halted" in kinds
+
+
+def test_futures_bot_sets_leverage_once_and_closes_reduce_only(stack):
+    bot_id = stack.add_bot(**spot_bot(name="perp", market=Market.FUTURES, leverage=3, allow_short=True,
+                                      size=Decimal("50")))
+    stack.engine.start_bot(bot_id)
+    stack.cycles(60)
+    history = trades.for_bot(stack.db.cursor(), bot_id)
+    assert len(history) >= 2
+    assert recorded_by_order(stack.db, "futures") == exchange_fills_by_order(stack.exchange, "futures")
+    leverage_calls = stack.exchange.stats.requests("/fapi/v1/leverage")
+    assert leverage_calls == 1
