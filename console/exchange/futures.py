@@ -50,6 +50,17 @@ def prepare(client: ExchangeClient, symbol: str, leverage: int) -> None:
     client.leverage[symbol] = leverage
 
 
+def symbol_config(client: ExchangeClient, symbol: str) -> tuple[int, bool]:
+    """(leverage, isolated) as the exchange has them for ``symbol``."""
+    if symbol in client.leverage:
+        return client.leverage[symbol], True
+    market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
+    rows = client.transport.read("fetch_symbol_config", client.exchange.fapiPrivateGetSymbolConfig,
+                                 {"symbol": market_id}, weight=5)
+    row = next((r for r in rows if r.get("symbol") == market_id), {})
+    return int(row.get("leverage") or 1), str(row.get("marginType", "")).upper() == "ISOLATED"
+
+
 def positions(client: ExchangeClient) -> list[Position]:
     """Open positions (non-zero quantity), one per symbol."""
     _require_futures(client, "positions")
@@ -61,11 +72,8 @@ def positions(client: ExchangeClient) -> list[Position]:
         if dec0(info.get("positionAmt")) == 0:
             continue
         symbol = str(row.get("symbol") or "").split(":")[0]
-        if not symbol:
-            market = client.exchange.markets_by_id.get(info.get("symbol"), [{}])[0]
-            symbol = str(market.get("symbol", info.get("symbol"))).split(":")[0]
-        result.append(parse_position(row, symbol, leverage=client.leverage.get(symbol),
-                                     isolated=True if symbol in client.leverage else None))
+        leverage, isolated = (None, None) if "leverage" in info else symbol_config(client, symbol)
+        result.append(parse_position(row, symbol, leverage=leverage, isolated=isolated))
     return result
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from console.domain import Market, OrderRequest, OrderStatus, Side
-from console.errors import Banned, ExchangeUnavailable, RateLimited
+from console.domain import Market, OrderRequest, OrderStatus, OrderType, Side
+from console.errors import Banned, ClockSkew, ExchangeTimeout, ExchangeUnavailable, OrderRejected, RateLimited
 
 ORDER = "/api/v3/order"
 
@@ -142,3 +142,33 @@ def test_unclear_futures_order_gives_exactly_one_order(make_client, venue, kind)
                                             quantity=D("0.01")))
     assert order.status is OrderStatus.FILLED
     assert [o["clientOrderId"] for o in venue.exchange_orders("futures")] == [order.client_order_id]
+
+
+def test_timeouts_on_send_and_lookup_raise_a_timeout_and_keep_it_pending(make_client, venue, journal):
+    client = make_client(timeout_ms=200)
+    client.balances()
+    client.ticker("BTC/USDT")
+    venue.faults.add(path=ORDER, method="GET", kind="timeout_after_accept", seconds=0.5)
+    venue.faults.add(path=ORDER, method="POST", kind="timeout_after_accept", count=1, seconds=0.5)
+    with pytest.raises(ExchangeTimeout, match="stays pending"):
+        client.place_order(buy())
+    assert [event for event, _ in journal.events] == ["pending"]
+    assert len(venue.exchange_orders("spot")) == 1
+
+
+def test_clock_skew_that_persists_after_a_resync_is_raised(make_client, venue):
+    client = make_client()
+    venue.faults.add(path="/api/v3/account", kind="clock_skew", count=2)
+    with pytest.raises(ClockSkew, match="sync the system clock"):
+        client.balances()
+
+
+def test_exchange_refusal_is_order_rejected_and_journaled_failed(make_client, venue, journal):
+    client = make_client()
+    request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, type=OrderType.LIMIT_MAKER,
+                           quantity=D("0.001"), price=D("31000"))  # above the market: it would take
+    with pytest.raises(OrderRejected, match="refused by the exchange"):
+        client.place_order(request)
+    cid = journal.events[0][1]
+    assert journal.events == [("pending", cid), ("failed", cid)]
+    assert venue.exchange_orders("spot") == [] or venue.exchange_orders("spot")[0]["status"] in ("REJECTED", "EXPIRED")

@@ -58,3 +58,11 @@ def test_min_notional_and_margin_are_checked_before_sending(make_client, venue):
     with pytest.raises(InsufficientBalance, match="of free margin"):
         client.place_order(order(Side.SELL, str(too_much)))
     assert venue.stats.requests("/fapi/v1/order") == 0
+
+
+def test_positions_report_the_exchange_leverage_to_a_fresh_client(make_client):
+    first = make_client(Market.FUTURES)
+    first.prepare_futures("BTC/USDT", 7)
+    first.place_order(order(Side.SELL, "0.01"))
+    [position] = make_client(Market.FUTURES).positions()
+    assert (position.quantity, position.side, position.leverage, position.isolated) == (D("-0.01"), Side.SELL, 7, True)
