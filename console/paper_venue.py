@@ -1,0 +1,52 @@
+"""The in-process paper exchange as the console runs it: feed from the settings, keys made locally."""
+from __future__ import annotations
+
+import secrets as token
+
+from console import redact
+from console.config import Settings, ensure_private_dir
+
+
+class PaperVenue:
+    """Start the paper exchange on 127.0.0.1 with fresh keys; expose what the console needs."""
+
+    def __init__(self, settings: Settings) -> None:
+        from console.paper import PaperExchange
+
+        self._key = token.token_hex(32)
+        self._secret = token.token_hex(32)
+        redact.remember(self._key, self._secret)
+        self.exchange = PaperExchange(
+            data_dir=ensure_private_dir(settings.paper_dir),
+            feed=make_feed(settings),
+            api_key=self._key,
+            api_secret=self._secret,
+        )
+        self.base_url = self.exchange.start(host="127.0.0.1", port=settings.paper.port)
+
+    def keys(self) -> tuple[str, str]:
+        return self._key, self._secret
+
+    @property
+    def feed_kind(self) -> str:
+        return self.exchange.feed.kind
+
+    def describe(self) -> str:
+        return self.exchange.feed.describe()
+
+    def reset(self) -> None:
+        self.exchange.reset()
+
+    def stop(self) -> None:
+        self.exchange.stop()
+
+
+def make_feed(settings: Settings):
+    from console import paper
+
+    p = settings.paper
+    if p.feed == "replay":
+        return paper.ReplayFeed(p.candles, speed=p.speed)
+    if p.feed == "live":
+        return paper.LiveFeed()
+    return paper.SyntheticFeed(seed=p.seed)

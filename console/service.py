@@ -1,0 +1,149 @@
+"""The one facade the pages call. It composes storage, the exchange clients, the engine and the
+paper venue; pages import only this module and ``console.charts``.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from console import redact
+from console.config import Settings, ensure_private_dir
+from console.domain import Market, OrderRequest, OrderType, Side, Venue
+from console.engine.clients import Clients, Credentials
+from console.engine.engine import BotEngine
+from console.engine.recorder import DbJournal, Owner
+from console.errors import ConfigError, ConsoleError
+from console.paper_venue import PaperVenue
+from console.storage import accounts, secrets
+from console.storage.db import Database
+from console import service_analytics, service_bots, service_orders
+
+log = logging.getLogger(__name__)
+
+PAPER_ACCOUNT = "paper"
+
+
+@dataclass(frozen=True)
+class Banner:
+    venue: Venue
+    feed: str  # "synthetic", "replay", "live" or "" off the paper venue
+    text: str
+
+
+class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analytics):
+    """Everything the UI does, as plain method calls. One per process."""
+
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time,
+                 start_engine: bool = True, cycle_seconds: float = 2.0) -> None:
+        redact.install()
+        self.settings = settings
+        ensure_private_dir(settings.data_dir)
+        self.db = Database.open(settings.console_db)
+        self.keybox = secrets.KeyBox.open(settings.data_dir)
+        self.paper = PaperVenue(settings)
+        self.clients = Clients(self._credentials, clock=clock)
+        self.engine = BotEngine(self.db, self.clients, clock=clock, cycle_seconds=cycle_seconds)
+        if start_engine:
+            self.engine.start()
+
+    def close(self) -> None:
+        self.engine.stop()
+        self.paper.stop()
+        self.db.close()
+
+    # -- venue ------------------------------------------------------------------------------
+    @property
+    def venue(self) -> Venue:
+        return self.settings.venue
+
+    def banner(self) -> Banner:
+        if self.venue is Venue.PAPER:
+            return Banner(self.venue, self.paper.feed_kind, f"PAPER · prices: {self.paper.describe()}")
+        return Banner(self.venue, "", f"{self.venue.value.upper()} · real Binance account")
+
+    def _credentials(self, venue: Venue, account: str) -> Credentials:
+        if venue is Venue.PAPER:
+            return Credentials(*self.paper.keys(), base_url=self.paper.base_url)
+        try:
+            acct = accounts.get(self.db.cursor(), self.keybox, account)
+        except ConsoleError as e:
+            raise ConfigError(f"no API keys named {account!r}; add them under Settings") from e
+        if acct.venue is not venue:
+            raise ConfigError(f"keys {account!r} are for {acct.venue.value}, not {venue.value}; pick other keys")
+        return Credentials(acct.api_key, acct.api_secret)
+
+    def default_account(self, venue: Venue | None = None) -> str:
+        venue = venue or self.venue
+        if venue is Venue.PAPER:
+            return PAPER_ACCOUNT
+        names = [a.name for a in accounts.list_masked(self.db.cursor()) if a.venue is venue]
+        if not names:
+            raise ConfigError(f"no API keys for the {venue.value} venue; add them under Settings")
+        return names[0]
+
+    def client(self, market: Market, venue: Venue | None = None, account: str | None = None):
+        venue = venue or self.venue
+        return self.clients.get(venue, market, account or self.default_account(venue))
+
+    # -- overview ---------------------------------------------------------------------------
+    def balances(self) -> pd.DataFrame:
+        rows = []
+        for market in Market:
+            for asset, bal in sorted(self.client(market).balances().items()):
+                if bal.total > 0:
+                    rows.append({"market": market.value, "asset": asset, "free": bal.free,
+                                 "locked": bal.locked, "total": bal.total})
+        return pd.DataFrame(rows, columns=["market", "asset", "free", "locked", "total"])
+
+    def positions(self) -> pd.DataFrame:
+        rows = [{"symbol": p.symbol, "side": "long" if p.quantity > 0 else "short", "quantity": p.quantity,
+                 "entry_price": p.entry_price, "mark_price": p.mark_price,
+                 "unrealized_pnl": p.unrealized_pnl, "leverage": p.leverage}
+                for p in self.client(Market.FUTURES).positions() if p.quantity != 0]
+        return pd.DataFrame(rows, columns=["symbol", "side", "quantity", "entry_price", "mark_price",
+                                           "unrealized_pnl", "leverage"])
+
+    def open_orders(self) -> pd.DataFrame:
+        rows = []
+        for market in Market:
+            for o in self.client(market).open_orders():
+                rows.append({"market": market.value, "symbol": o.symbol, "side": o.side.value,
+                             "type": o.type.value, "quantity": o.quantity, "price": o.price,
+                             "stop_price": o.stop_price, "client_order_id": o.client_order_id})
+        return pd.DataFrame(rows, columns=["market", "symbol", "side", "type", "quantity", "price",
+                                           "stop_price", "client_order_id"])
+
+    def kill_switch(self, *, cancel_orders: bool, flatten: bool) -> list[str]:
+        """Stop every bot; optionally cancel every open order and close every position. Return what was done."""
+        done = [f"stopped {len(self.engine.stop_all('stopped by the kill switch'))} bot(s)"]
+        if cancel_orders:
+            for market in Market:
+                client = self.client(market)
+                for o in client.open_orders():
+                    client.cancel_order(o.symbol, client_order_id=o.client_order_id)
+                    done.append(f"cancelled {o.side.value} {o.quantity} {o.symbol} ({market.value})")
+        if flatten:
+            client = self.client(Market.FUTURES)
+            for p in client.positions():
+                if p.quantity != 0:
+                    order = self._manual(Market.FUTURES, OrderRequest(
+                        symbol=p.symbol, market=Market.FUTURES, side=Side.SELL if p.quantity > 0 else Side.BUY,
+                        type=OrderType.MARKET, quantity=abs(p.quantity), reduce_only=True))
+                    done.append(f"closed {order.filled} {p.symbol} futures position")
+        return done
+
+    def _manual(self, market: Market, request: OrderRequest):
+        venue = self.venue
+        account = self.default_account(venue)
+        book = DbJournal(self.db, Owner(venue, market, account, None))
+        return self.clients.get(venue, market, account).place_order(request, journal=book)
+
+    def decimal(self, raw: object, what: str) -> Decimal:
+        from console.config import parse_decimal
+
+        return parse_decimal(raw, what)
