@@ -156,7 +156,7 @@ class SyntheticFeed(Feed):
 
     kind = "synthetic"
 
-    def __init__(self, seed: int = 7, clock: Clock | None = None, history_minutes: int = 1500,
+    def __init__(self, seed: int = 7, clock: Clock | None = None, history_minutes: int = 10_080,
                  volatility: float = 0.0008) -> None:
         super().__init__(clock)
         self.seed = seed

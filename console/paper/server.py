@@ -97,7 +97,7 @@ class PaperExchange:
         self._server.daemon_threads = True
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self._stopping.clear()
-        self._threads = [threading.Thread(target=self._server.serve_forever, name="paper-exchange", daemon=True),
+        self._threads = [threading.Thread(target=self._server.serve_forever, args=(0.05,), name="paper-exchange", daemon=True),
                          threading.Thread(target=self._match_loop, name="paper-matcher", daemon=True)]
         for thread in self._threads:
             thread.start()
