@@ -9,6 +9,9 @@
 | CONSOLE_PAPER_SPEED | 60 | replay speed: candle seconds per wall-clock second |
 | CONSOLE_PAPER_SEED | 7 | seed of the synthetic walk |
 | CONSOLE_PAPER_PORT | 0 | port of the in-process paper exchange (0 picks a free one) |
+| CONSOLE_PAPER_URL | (none) | use a paper exchange already running there (`python -m console.paper`) |
+| CONSOLE_PAPER_API_KEY / CONSOLE_PAPER_API_SECRET | paper-key / paper-secret | its keys, with CONSOLE_PAPER_URL |
+| CONSOLE_CYCLE_SECONDS | 2 | how often the engine ticks the running bots |
 | CONSOLE_LIVE_CONFIRMED | (none) | must be "yes" to start on the live venue |
 """
 from __future__ import annotations
@@ -38,6 +41,9 @@ class PaperSettings:
     speed: float = 60.0
     seed: int = 7
     port: int = 0
+    url: str = ""  # an external paper exchange; empty: start one in-process
+    api_key: str = "paper-key"
+    api_secret: str = "paper-secret"
 
     def __post_init__(self) -> None:
         if self.feed not in FEEDS:
@@ -55,6 +61,11 @@ class PaperSettings:
             )
         if not math.isfinite(self.speed) or self.speed <= 0:
             raise ConfigError(f"CONSOLE_PAPER_SPEED={self.speed} must be a positive number, e.g. 60")
+        if self.url and not self.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+            raise ConfigError(
+                f"CONSOLE_PAPER_URL={self.url!r} must be a paper exchange on this machine, "
+                "e.g. http://127.0.0.1:8765"
+            )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"CONSOLE_PAPER_PORT={self.port} must be 0 (any free port) or 1-65535")
 
@@ -73,12 +84,17 @@ class Settings:
     paper: PaperSettings = PaperSettings()
     risk: RiskDefaults = RiskDefaults()
     live_confirmed: bool = False
+    cycle_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         if self.venue is Venue.LIVE and not self.live_confirmed:
             raise ConfigError(
                 "the live venue trades real money; set CONSOLE_LIVE_CONFIRMED=yes to confirm, "
                 "or use CONSOLE_VENUE=paper"
+            )
+        if not math.isfinite(self.cycle_seconds) or not 0.05 <= self.cycle_seconds <= 3600:
+            raise ConfigError(
+                f"CONSOLE_CYCLE_SECONDS={self.cycle_seconds} must be between 0.05 and 3600, e.g. 2"
             )
 
     @property
@@ -115,6 +131,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         speed=float(_number(env, "CONSOLE_PAPER_SPEED", "60", float)),
         seed=int(_number(env, "CONSOLE_PAPER_SEED", "7", int)),
         port=int(_number(env, "CONSOLE_PAPER_PORT", "0", int)),
+        url=env.get("CONSOLE_PAPER_URL", "").strip().rstrip("/"),
+        api_key=env.get("CONSOLE_PAPER_API_KEY", "paper-key"),
+        api_secret=env.get("CONSOLE_PAPER_API_SECRET", "paper-secret"),
     )
     data_dir_raw = env.get("CONSOLE_DATA_DIR", "").strip()
     data_dir = Path(data_dir_raw).expanduser() if data_dir_raw else default_data_dir(env)
@@ -123,6 +142,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         venue=venue,
         paper=paper,
         live_confirmed=env.get("CONSOLE_LIVE_CONFIRMED", "").strip().lower() == "yes",
+        cycle_seconds=float(_number(env, "CONSOLE_CYCLE_SECONDS", "2", float)),
     )
 
 

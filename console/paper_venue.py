@@ -5,6 +5,7 @@ import secrets as token
 
 from console import redact
 from console.config import Settings, ensure_private_dir
+from console.errors import ConfigError
 
 
 class PaperVenue:
@@ -13,6 +14,12 @@ class PaperVenue:
     def __init__(self, settings: Settings) -> None:
         from console.paper import PaperExchange
 
+        self.exchange = None
+        if settings.paper.url:
+            self._key, self._secret = settings.paper.api_key, settings.paper.api_secret
+            self.base_url = settings.paper.url
+            self._feed = make_feed(settings)
+            return
         self._key = token.token_hex(32)
         self._secret = token.token_hex(32)
         redact.remember(self._key, self._secret)
@@ -23,22 +30,27 @@ class PaperVenue:
             api_secret=self._secret,
         )
         self.base_url = self.exchange.start(host="127.0.0.1", port=settings.paper.port)
+        self._feed = self.exchange.feed
 
     def keys(self) -> tuple[str, str]:
         return self._key, self._secret
 
     @property
     def feed_kind(self) -> str:
-        return self.exchange.feed.kind
+        return self._feed.kind
 
     def describe(self) -> str:
-        return self.exchange.feed.describe()
+        where = "" if self.exchange is not None else f" at {self.base_url}"
+        return self._feed.describe() + where
 
     def reset(self) -> None:
+        if self.exchange is None:
+            raise ConfigError(f"the paper exchange at {self.base_url} runs on its own; restart it to reset it")
         self.exchange.reset()
 
     def stop(self) -> None:
-        self.exchange.stop()
+        if self.exchange is not None:
+            self.exchange.stop()
 
 
 def make_feed(settings: Settings):

@@ -39,7 +39,7 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
     """Everything the UI does, as plain method calls. One per process."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time,
-                 start_engine: bool = True, cycle_seconds: float = 2.0) -> None:
+                 start_engine: bool = True, cycle_seconds: float | None = None) -> None:
         redact.install()
         self.settings = settings
         ensure_private_dir(settings.data_dir)
@@ -47,7 +47,8 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
         self.keybox = secrets.KeyBox.open(settings.data_dir)
         self.paper = PaperVenue(settings)
         self.clients = Clients(self._credentials, clock=clock)
-        self.engine = BotEngine(self.db, self.clients, clock=clock, cycle_seconds=cycle_seconds)
+        self.engine = BotEngine(self.db, self.clients, clock=clock,
+                                cycle_seconds=cycle_seconds or settings.cycle_seconds)
         if start_engine:
             self.engine.start()
 

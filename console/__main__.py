@@ -1,0 +1,35 @@
+"""Run the console without its UI: the engine trades the running bots until SIGTERM or Ctrl-C.
+
+``python -m console`` reads the same environment variables as the UI.
+"""
+from __future__ import annotations
+
+import signal
+import threading
+
+from console.config import load_settings
+from console.errors import ConsoleError
+
+
+def main() -> int:
+    from console.service import Console
+
+    try:
+        console = Console(load_settings())
+    except ConsoleError as e:
+        print(f"cannot start: {e}", flush=True)
+        return 2
+    print(f"console running: {console.banner().text}; {console.engine.reconciled} fill(s) reconciled", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
