@@ -39,7 +39,8 @@ from console.errors import (
     TemporaryError,
     UnknownSymbol,
 )
-from console.exchange import futures, oco
+from console.exchange import futures, spot
+from console.exchange.connect import make_ccxt
 from console.exchange.limiter import WeightLimiter, shared_limiter
 from console.exchange.orders import (
     OrderPreview,
@@ -58,7 +59,7 @@ from console.exchange.parse import (
     parse_ticker,
     parse_trade,
 )
-from console.exchange.precision import SymbolRules, check_remainder, floor_to_step, plain, rules_from_ccxt_market, sellable
+from console.exchange.precision import SymbolRules, check_remainder, plain, rules_from_ccxt_market
 from console.exchange.retry import BanGate, RetryPolicy, Unresolved, shared_gate, utc
 from console.exchange.transport import Transport
 
@@ -88,8 +89,6 @@ class ExchangeClient:
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
                  timeout_ms: int = 10_000, limiter: WeightLimiter | None = None,
                  retry: RetryPolicy = RetryPolicy(), ban_gate: BanGate | None = None) -> None:
-        from console.exchange.connect import make_ccxt
-
         self.venue, self.market, self.journal = Venue(venue), Market(market), journal
         self.clock = clock
         self.exchange = make_ccxt(self.market, base_url=base_url, api_key=api_key, api_secret=api_secret,
@@ -107,7 +106,7 @@ class ExchangeClient:
         self._balances_at = 0.0
         self._prices: dict[str, tuple[float, Decimal]] = {}
         self.leverage: dict[str, int] = {}
-        self._brackets: dict[str, int] = {}
+        self.leverage_caps: dict[str, int] = {}
 
     # --- markets and rules ---------------------------------------------------------------
 
@@ -116,7 +115,8 @@ class ExchangeClient:
             return f"{symbol}:{symbol.split('/')[-1]}"
         return symbol
 
-    def _load_markets(self, force: bool = False) -> dict:
+    def load_markets(self, force: bool = False) -> dict:
+        """ccxt's markets, loaded once and again after an hour (or a filter rejection)."""
         with self._lock:
             now = self.clock()
             if force or self._markets_at is None or now - self._markets_at > self.MARKETS_MAX_AGE:
@@ -127,7 +127,7 @@ class ExchangeClient:
     def rules(self, symbol: str) -> SymbolRules:
         """The symbol's trading rules (markets are loaded once, refreshed hourly or after a filter rejection)."""
         with self._lock:
-            markets = self._load_markets()
+            markets = self.load_markets()
             if symbol not in self._rules:
                 raw = markets.get(self.ccxt_symbol(symbol))
                 if raw is None or not raw.get("active", True):
@@ -140,13 +140,15 @@ class ExchangeClient:
     # --- reads -----------------------------------------------------------------------------
 
     def ticker(self, symbol: str) -> Ticker:
+        """The last price (and best bid/ask where the venue gives them)."""
         self.rules(symbol)
         raw = self.transport.read("fetch_ticker", self.exchange.fetch_ticker, self.ccxt_symbol(symbol))
         ticker = parse_ticker(raw, symbol)
         self._prices[symbol] = (self.clock(), ticker.last)
         return ticker
 
-    def _price(self, symbol: str) -> Decimal:
+    def reference_price(self, symbol: str) -> Decimal:
+        """The last price, at most PRICE_MAX_AGE seconds old: what order checks use."""
         seen = self._prices.get(symbol)
         if seen is not None and self.clock() - seen[0] <= self.PRICE_MAX_AGE:
             return seen[1]
@@ -184,10 +186,11 @@ class ExchangeClient:
         return self._with_fills(parse_order(raw, symbol, self.market))
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Open orders on ``symbol``, or on every symbol."""
         if symbol is not None:
             self.rules(symbol)
         else:
-            self._load_markets()
+            self.load_markets()
         action = "fetch_open_orders" if symbol else "fetch_open_orders_all"
         raw = self.transport.read(action, self.exchange.fetch_open_orders,
                                   self.ccxt_symbol(symbol) if symbol else None)
@@ -208,25 +211,16 @@ class ExchangeClient:
             raise InvalidOrder(f"this is the {self.market.value} client; send {request.market.value} orders "
                                f"through the {request.market.value} client")
         rules = self.rules(request.symbol)
-        price = self._price(request.symbol) if request.type is OrderType.MARKET else ZERO
+        price = self.reference_price(request.symbol) if request.type is OrderType.MARKET else ZERO
         return plan_order(request, rules, price, BINANCE_TYPES)
 
     def preview(self, request: OrderRequest) -> OrderPreview:
-        """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix."""
-        plan = self._plan(request)
-        rules = self.rules(request.symbol)
-        warnings: list[str] = []
-        if self.market is Market.SPOT and request.side is Side.SELL:
-            held = self.balances().get(rules.base)
-            free = held.free if held else ZERO
-            try:
-                left = check_remainder(rules, free, plan.preview.quantity, plan.preview.price)
-                if 0 < left and not sellable(rules, left, plan.preview.price):
-                    warnings.append(f"{plain(left)} {rules.base} stays behind as dust, below one step "
-                                    f"of {plain(rules.step_size)}")
-            except InvalidOrder as e:
-                warnings.append(str(e))
-        return replace(plan.preview, warnings=tuple(warnings))
+        """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix.
+
+        A spot sell that would leave unsellable dust carries a warning saying so.
+        """
+        preview = self._plan(request).preview
+        return replace(preview, warnings=spot.dust_warnings(self, preview))
 
     def _check_balance(self, plan: Plan) -> None:
         """Refuse an order the free balance (or margin) can't cover; a cached shortfall is checked afresh."""
@@ -311,6 +305,11 @@ class ExchangeClient:
         return replace(order, fills=fills, commissions=commissions_of(fills),
                        realized_pnl=order.realized_pnl if order.realized_pnl is not None else realized)
 
+    def forget_balances(self) -> None:
+        """Make the next balance read go to the exchange."""
+        with self._lock:
+            self._balances = None
+
     def _apply_to_balances(self, order: Order) -> None:
         """Move the cached balances by a spot fill; anything else makes the next check refetch."""
         with self._lock:
@@ -335,19 +334,19 @@ class ExchangeClient:
         params = {"origClientOrderId": client_order_id} if client_order_id else {}
         raw = self.transport.read("cancel_order", self.exchange.cancel_order, exchange_order_id,
                                   self.ccxt_symbol(symbol), params)
-        self._balances = None
+        self.forget_balances()
         return parse_order(raw, symbol, self.market)
 
     def place_oco_sell(self, symbol: str, quantity: Decimal, take_profit_price: Decimal, stop_price: Decimal,
                        stop_limit_price: Decimal | None = None, client_order_id: str | None = None,
                        *, journal: OrderJournal | None = None) -> OcoOrder:
         """Protect a spot holding: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (spot only)."""
-        return oco.place(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
+        return spot.place_oco(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
                          client_order_id, journal or self.journal)
 
     def cancel_oco(self, symbol: str, list_id: str) -> None:
         """Cancel both legs of an OCO by its list id."""
-        oco.cancel(self, symbol, list_id)
+        spot.cancel_oco(self, symbol, list_id)
 
     def prepare_futures(self, symbol: str, leverage: int) -> None:
         """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
@@ -360,18 +359,10 @@ class ExchangeClient:
         return futures.close(self, symbol)
 
     def sell_all(self, symbol: str, *, journal: OrderJournal | None = None) -> Order:
-        """Sell the whole free base balance (floored to the step); dust that can't be sold is refused."""
+        """Sell the whole free base balance (floored to the step); dust that can't be sold is refused.
+
+        On futures, close the position.
+        """
         if self.market is Market.FUTURES:
             return futures.close(self, symbol)
-        rules = self.rules(symbol)
-        held = self.balances(fresh=True).get(rules.base)
-        free = held.free if held else ZERO
-        price = self._price(symbol)
-        if not sellable(rules, free, price):
-            raise InvalidOrder(
-                f"{plain(free)} {rules.base} is dust on {symbol}: below the minimum order (min "
-                f"{plain(rules.min_qty)} {rules.base} and {plain(rules.min_notional)} {rules.quote}); "
-                f"buy more to sell it together, or convert it with Binance's 'Convert small balance to BNB'")
-        quantity = floor_to_step(free, rules.quantity_step(True))
-        request = OrderRequest(symbol=symbol, market=self.market, side=Side.SELL, quantity=quantity)
-        return self.place_order(request, journal=journal)
+        return spot.sell_all(self, symbol, journal or self.journal)

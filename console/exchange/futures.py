@@ -18,7 +18,7 @@ def _require_futures(client: ExchangeClient, what: str) -> None:
 
 def max_leverage(client: ExchangeClient, symbol: str) -> int:
     """The highest leverage the symbol's first notional bracket allows."""
-    if symbol not in client._brackets:
+    if symbol not in client.leverage_caps:
         market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
         raw = client.transport.read("fetch_leverage_tiers", client.exchange.fapiPrivateGetLeverageBracket,
                                     {"symbol": market_id})
@@ -26,8 +26,8 @@ def max_leverage(client: ExchangeClient, symbol: str) -> int:
         brackets = next((r.get("brackets") or [] for r in rows if r.get("symbol") == market_id), [])
         if not brackets:
             raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
-        client._brackets[symbol] = max(int(b["initialLeverage"]) for b in brackets)
-    return client._brackets[symbol]
+        client.leverage_caps[symbol] = max(int(b["initialLeverage"]) for b in brackets)
+    return client.leverage_caps[symbol]
 
 
 def prepare(client: ExchangeClient, symbol: str, leverage: int) -> None:
@@ -64,7 +64,7 @@ def symbol_config(client: ExchangeClient, symbol: str) -> tuple[int, bool]:
 def positions(client: ExchangeClient) -> list[Position]:
     """Open positions (non-zero quantity), one per symbol."""
     _require_futures(client, "positions")
-    client._load_markets()
+    client.load_markets()
     raw = client.transport.read("fetch_positions", client.exchange.fetch_positions)
     result = []
     for row in raw:

@@ -1,6 +1,6 @@
-"""Spot OCO sells: take-profit LIMIT_MAKER above the market, STOP_LOSS_LIMIT below it.
+"""Spot specifics of the client: OCO sells, selling everything, dust.
 
-Prices go to the tick on the safe side: the take-profit and the stop trigger round up (never sell
+An OCO sell puts a take-profit LIMIT_MAKER above the market and a STOP_LOSS_LIMIT below it. Prices go to the tick on the safe side: the take-profit and the stop trigger round up (never sell
 below the target, trigger no later than asked), the stop's limit rounds down (fills at least as
 easily as asked). Without a stop-limit price the limit sits 0.5 % below the stop.
 """
@@ -9,12 +9,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from console.domain import Market, OcoOrder, OrderRequest, OrderType, Side
+from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side
 from console.errors import ConsoleError, InsufficientBalance, InvalidOrder
 from console.exchange.orders import check_client_order_id, new_client_order_id
 from console.exchange.parse import parse_order
 from console.exchange.retry import Unresolved
-from console.exchange.precision import Rounding, check_notional, normalize_price, normalize_quantity, plain
+from console.exchange.orders import OrderPreview
+from console.exchange.precision import (
+    Rounding,
+    check_notional,
+    check_remainder,
+    floor_to_step,
+    normalize_price,
+    normalize_quantity,
+    plain,
+    sellable,
+)
 
 if TYPE_CHECKING:
     from console.exchange.client import ExchangeClient, OrderJournal
@@ -22,7 +32,7 @@ if TYPE_CHECKING:
 STOP_LIMIT_GAP = Decimal("0.005")
 
 
-def place(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_price: Decimal,
+def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_price: Decimal,
           stop_price: Decimal, stop_limit_price: Decimal | None, client_order_id: str | None,
           journal: OrderJournal | None) -> OcoOrder:
     if client.market is not Market.SPOT:
@@ -33,7 +43,7 @@ def place(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_pr
     stop = normalize_price(rules, stop_price, Rounding.UP, "stop price")
     limit = normalize_price(rules, stop_limit_price if stop_limit_price is not None
                             else stop_price * (1 - STOP_LIMIT_GAP), Rounding.DOWN, "stop-limit price")
-    price = client._price(symbol)
+    price = client.reference_price(symbol)
     if not take_profit > price > stop >= limit:
         raise InvalidOrder(
             f"an OCO sell on {symbol} needs take-profit > current price > stop >= stop-limit; got "
@@ -69,7 +79,7 @@ def place(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_pr
             for leg in (tp_id, sl_id):
                 journal.failed(leg, e)
         raise
-    client._balances = None
+    client.forget_balances()
     if journal is not None:
         journal.resolved(result.take_profit)
         journal.resolved(result.stop_loss)
@@ -100,10 +110,39 @@ def _parse(raw: dict, symbol: str) -> OcoOrder:
                     symbol=symbol, take_profit=legs["LIMIT_MAKER"], stop_loss=legs["STOP_LOSS_LIMIT"])
 
 
-def cancel(client: ExchangeClient, symbol: str, list_id: str) -> None:
+def cancel_oco(client: ExchangeClient, symbol: str, list_id: str) -> None:
     if client.market is not Market.SPOT:
         raise InvalidOrder("OCO orders are spot only")
     client.rules(symbol)
     client.transport.read("cancel_oco", client.exchange.private_delete_orderlist,
                           {"symbol": client.exchange.market(symbol)["id"], "orderListId": list_id})
-    client._balances = None
+    client.forget_balances()
+
+
+def dust_warnings(client: ExchangeClient, preview: OrderPreview) -> tuple[str, ...]:
+    """Say what a spot sell would leave behind that could never be sold on its own."""
+    if preview.market is not Market.SPOT or preview.side is not Side.SELL:
+        return ()
+    rules = client.rules(preview.symbol)
+    held = client.balances().get(rules.base)
+    try:
+        left = check_remainder(rules, held.free if held else Decimal(0), preview.quantity, preview.price)
+    except InvalidOrder as e:
+        return (str(e),)
+    if 0 < left and not sellable(rules, left, preview.price):
+        return (f"{plain(left)} {rules.base} stays behind as dust, below one step of {plain(rules.step_size)}",)
+    return ()
+
+
+def sell_all(client: ExchangeClient, symbol: str, journal: OrderJournal | None) -> Order:
+    rules = client.rules(symbol)
+    held = client.balances(fresh=True).get(rules.base)
+    free = held.free if held else Decimal(0)
+    if not sellable(rules, free, client.reference_price(symbol)):
+        raise InvalidOrder(
+            f"{plain(free)} {rules.base} is dust on {symbol}: below the minimum order (min "
+            f"{plain(rules.min_qty)} {rules.base} and {plain(rules.min_notional)} {rules.quote}); "
+            f"buy more to sell it together, or convert it with Binance's 'Convert small balance to BNB'")
+    quantity = floor_to_step(free, rules.quantity_step(True))
+    request = OrderRequest(symbol=symbol, market=Market.SPOT, side=Side.SELL, quantity=quantity)
+    return client.place_order(request, journal=journal)
