@@ -21,7 +21,7 @@ from console.errors import ConfigError, ConsoleError
 from console.paper_venue import PaperVenue
 from console.storage import accounts, secrets
 from console.storage.db import Database
-from console import service_analytics, service_bots, service_orders
+from console import service_analytics, service_bots, service_orders, service_settings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Banner:
     text: str
 
 
-class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analytics):
+class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analytics, service_settings.Setup):
     """Everything the UI does, as plain method calls. One per process."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time,
