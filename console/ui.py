@@ -150,9 +150,9 @@ def preview_table(preview: Any) -> pd.DataFrame:
     }])
 
 
-def show_preview(preview: Any) -> None:
+def show_preview(preview: Any, key: str) -> None:
     """Show an order preview and its warnings."""
-    st.dataframe(preview_table(preview), hide_index=True)
+    st.dataframe(preview_table(preview), hide_index=True, key=key)
     for warning in preview.warnings:
         st.warning(warning)
 

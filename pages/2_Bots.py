@@ -35,7 +35,7 @@ def bot_panel() -> None:
                            on_click=ui.callback("bots", con.start_bot, row.bot_id, done=f"Started {row.name}"))
 
 
-def validated(form: dict, action: str) -> bool:
+def validated(form: dict, action: str, key: str) -> bool:
     """Validate the form and preview the first order; True when it is fine to save."""
     config = ui.attempt(con.bot_config, form)
     if config is None:
@@ -45,7 +45,7 @@ def validated(form: dict, action: str) -> bool:
     if preview is None:
         return False
     st.caption("First order, normalised to the exchange's rules:")
-    ui.show_preview(preview)
+    ui.show_preview(preview, key=f"{key}_preview")
     return action == "save"
 
 
@@ -58,7 +58,7 @@ new_tab, edit_tab, log_tab = st.tabs(["New bot", "Edit, clone or delete", "Event
 with new_tab:
     ui.show("new")
     form, action = ui.bot_form(con, "new")
-    if action and validated(form, action) and ui.attempt(con.create_bot, form) is not None:
+    if action and validated(form, action, "new") and ui.attempt(con.create_bot, form) is not None:
         ui.done("new", f"Created bot {form['name']} (stopped): start it from the table above.")
 
 with edit_tab:
@@ -69,7 +69,7 @@ with edit_tab:
         chosen = st.selectbox("Bot", list(names), format_func=names.get, key="edit_bot")
         record = next(r for r in records if r.id == chosen)
         form, action = ui.bot_form(con, f"edit{chosen}", record.config)
-        if action and validated(form, action) and ui.succeeded(con.update_bot, chosen, form):
+        if action and validated(form, action, "edit") and ui.succeeded(con.update_bot, chosen, form):
             ui.done("edit", f"Saved {form['name']}.")
         clone_col, delete_col = st.columns(2)
         with clone_col:

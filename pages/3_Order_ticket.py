@@ -66,7 +66,7 @@ with ticket_col:
     ui.show("ticket")
     stored = st.session_state.get("ticket_preview")
     if stored and stored[0] == ticket:
-        ui.show_preview(stored[1])
+        ui.show_preview(stored[1], key="ticket_preview_table")
         st.button(f"Confirm {side} {symbol}", type="primary", key="ticket_confirm",
                   disabled=not ui.live_confirmed(con, "ticket"), on_click=place, args=(ticket,))
     elif stored:

@@ -18,15 +18,29 @@ if profiles is not None:
         st.caption("No API keys saved. The paper venue needs none.")
     else:
         st.dataframe(profiles, hide_index=True, key="profiles")
-with st.form("account", clear_on_submit=True):
+
+
+def save_keys() -> None:
+    """Store the typed keys, then empty the key fields."""
+    state = st.session_state
+    name = state["acct_name"].strip()
+    try:
+        con.save_account(name=name, venue=state["acct_venue"], api_key=state["acct_key"],
+                         api_secret=state["acct_secret"])
+    except ui.ConsoleError as e:
+        ui.note("accounts", "error", str(e))
+        return
+    ui.note("accounts", "ok", f"Saved the keys of {name} ({state['acct_venue']}).")
+    state["acct_key"] = state["acct_secret"] = state["acct_name"] = ""
+
+
+with st.form("account"):
     cols = st.columns(2)
-    name = cols[0].text_input("Profile name", key="acct_name")
-    venue = cols[1].selectbox("Venue", ["demo", "live"], key="acct_venue")
-    api_key = cols[0].text_input("API key", key="acct_key")
-    api_secret = cols[1].text_input("API secret", type="password", key="acct_secret")
-    if st.form_submit_button("Save keys") and ui.succeeded(
-            con.save_account, name=name, venue=venue, api_key=api_key, api_secret=api_secret):
-        ui.done("accounts", f"Saved the keys of {name.strip()} ({venue}).")
+    cols[0].text_input("Profile name", key="acct_name")
+    cols[1].selectbox("Venue", ["demo", "live"], key="acct_venue")
+    cols[0].text_input("API key", key="acct_key")
+    cols[1].text_input("API secret", type="password", key="acct_secret")
+    st.form_submit_button("Save keys", on_click=save_keys)
 ui.show("accounts")
 names = ["paper", *([] if profiles is None else profiles["name"].tolist())]
 cols = st.columns([2, 1, 1])

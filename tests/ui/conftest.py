@@ -46,6 +46,11 @@ def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
 
 
+def frame(at: AppTest, column: str):
+    """The first table on the page that has ``column`` (AppTest tables carry no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def dca_form(name: str = "dca bot") -> dict:
     """Form values of a spot DCA bot that buys on its first tick."""
     return {"name": name, "symbol": "BTC/USDT", "strategy": "dca", "market": "spot", "size": "100"}

@@ -1,0 +1,125 @@
+"""Bots: the validated form with a preview, start/stop through callbacks, edit/clone/delete, the log."""
+from __future__ import annotations
+
+from console.domain import BotState
+from tests.ui.conftest import dca_form, frame, run_page, texts
+
+
+def fill_new_bot(at, name: str = "my dca", strategy: str = "dca") -> None:
+    at.selectbox(key="new_strategy").select(strategy).run()
+    at.text_input(key="new_name").input(name)
+
+
+def submit(at, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+
+
+def test_preview_shows_the_normalised_first_order_without_saving(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    submit(at, "Preview order")
+    assert not at.exception and not at.error
+    preview = frame(at, "notional")
+    assert preview.loc[0, "symbol"] == "BTC/USDT" and preview.loc[0, "notional"] == "100.00"
+    assert preview.loc[0, "fee"].endswith("BTC")
+    assert con.bots() == []
+
+
+def test_saving_a_bot_lists_it_stopped_with_a_start_button(con) -> None:
+    at = run_page("2_Bots.py")
+    assert "No bots yet: create one below." in texts(at.info)
+    fill_new_bot(at)
+    submit(at, "Save bot")
+    assert not at.exception
+    assert "Created bot my dca (stopped)" in texts(at.success)
+    [record] = con.bots()
+    assert record.config.strategy == "dca" and record.state is BotState.STOPPED
+    assert at.button(key=f"start_{record.id}").label == "▶ Start"
+
+
+def test_a_bad_size_is_refused_inline_with_the_fix(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.text_input(key="new_size").input("lots")
+    submit(at, "Save bot")
+    assert "size 'lots' is not a number; write it like 0.001" in texts(at.error)
+    assert con.bots() == []
+
+
+def test_strategy_parameters_that_do_not_fit_together_are_refused(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at, strategy="ma_cross")
+    at.number_input(key="new_ma_cross_fast").set_value(40)
+    at.number_input(key="new_ma_cross_slow").set_value(20)
+    submit(at, "Save bot")
+    assert "fast period 40 must be below slow period 20; lower fast or raise slow" in texts(at.error)
+
+
+def test_leverage_on_a_spot_bot_is_refused(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.number_input(key="new_lev").set_value(5)
+    submit(at, "Save bot")
+    assert "leverage applies to futures only; set it to 1 for spot" in texts(at.error)
+
+
+def test_an_order_below_the_minimum_notional_is_refused_with_the_fix(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.text_input(key="new_size").input("0.5")
+    submit(at, "Preview order")
+    assert "below the minimum order value 5 USDT for BTC/USDT; buy at least" in texts(at.error)
+    assert con.bots() == []
+
+
+def test_start_and_stop_go_through_callbacks(con) -> None:
+    bot_id = con.create_bot(dca_form())
+    at = run_page("2_Bots.py")
+    at.button(key=f"start_{bot_id}").click().run()
+    assert not at.exception
+    assert con.bot(bot_id).state is BotState.RUNNING
+    assert "Started dca bot" in texts(at.success)
+    at.button(key=f"stop_{bot_id}").click().run()
+    assert con.bot(bot_id).state is BotState.STOPPED
+    assert at.button(key=f"start_{bot_id}")
+
+
+def test_start_all_and_stop_all(con) -> None:
+    ids = [con.create_bot(dca_form(f"bot {i}")) for i in range(2)]
+    at = run_page("2_Bots.py")
+    at.button(key="start_all").click().run()
+    assert {con.bot(i).state for i in ids} == {BotState.RUNNING}
+    at.button(key="stop_all").click().run()
+    assert {con.bot(i).state for i in ids} == {BotState.STOPPED}
+
+
+def test_edit_clone_and_delete(con) -> None:
+    bot_id = con.create_bot(dca_form("first"))
+    at = run_page("2_Bots.py")
+    at.text_input(key=f"edit{bot_id}_size").input("150")
+    at.button(key=f"FormSubmitter:edit{bot_id}_form-Save bot").click().run()
+    assert str(con.bot(bot_id).config.size) == "150"
+    at.text_input(key=f"clone_name_{bot_id}").input("second")
+    at.button(key="clone").click().run()
+    assert sorted(r.config.name for r in con.bots()) == ["first", "second"]
+    at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
+    at.button(key="delete").click().run()
+    assert [r.config.name for r in con.bots()] == ["second"]
+    assert "Deleted first." in texts(at.success)
+
+
+def test_deleting_a_running_bot_is_refused(con) -> None:
+    bot_id = con.create_bot(dca_form())
+    con.start_bot(bot_id)
+    at = run_page("2_Bots.py")
+    at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
+    at.button(key="delete").click().run()
+    assert "is running; stop it before deleting it" in texts(at.error)
+
+
+def test_the_event_log_lists_a_bot_s_events(con) -> None:
+    bot_id = con.create_bot(dca_form())
+    at = run_page("2_Bots.py")
+    at.selectbox(key="log_bot").select(bot_id).run()
+    log = frame(at, "message")
+    assert "created" in set(log["message"])

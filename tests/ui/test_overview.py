@@ -1,0 +1,33 @@
+"""Overview: account state, engine status, today's PnL and the kill switch behind a confirmation."""
+from __future__ import annotations
+
+from console.domain import BotState
+from tests.ui.conftest import dca_form, frame, run_page, texts
+
+
+def test_overview_shows_balances_engine_and_an_empty_account(con) -> None:
+    at = run_page("1_Overview.py")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Engine"] == "running"
+    assert metrics["Bots running"] == "0 / 0"
+    balances = frame(at, "asset")
+    assert set(balances["asset"]) == {"USDT"} and set(balances["market"]) == {"spot", "futures"}
+    assert "No open positions." in texts(at.caption) and "No open orders." in texts(at.caption)
+
+
+def test_the_kill_switch_needs_a_confirmation_then_stops_every_bot(con) -> None:
+    bot_id = con.create_bot(dca_form())
+    con.start_bot(bot_id)
+    at = run_page("1_Overview.py")
+    assert {m.label: m.value for m in at.metric}["Bots running"] == "1 / 1"
+    button = at.button(key="kill_button")
+    assert button.disabled
+    at.checkbox(key="kill_cancel").check()
+    at.checkbox(key="kill_confirm").check().run()
+    assert not at.button(key="kill_button").disabled
+    at.button(key="kill_button").click().run()
+    assert not at.exception
+    assert "Kill switch done: stopped 1 bot(s)" in texts(at.success)
+    assert con.bot(bot_id).state is BotState.STOPPED
+    assert at.checkbox(key="kill_confirm").value is False  # armed again for the next time
