@@ -27,7 +27,6 @@ from console.paper.spot_api import order_json as spot_order_json
 from console.paper.futures_api import order_json as futures_order_json, trade_json as futures_trade_json
 from console.paper.spot_api import trade_json as spot_trade_json
 
-WEIGHT_LIMITS = {"spot": 6000, "futures": 2400}
 MAX_RECV_WINDOW = 60_000
 
 
@@ -60,6 +59,8 @@ class PaperExchange:
         start = {**default_balances(), **(starting_balances or {})}
         self.spot = SpotBook(load_rules(spot_rules, futures=False), self.feed, self.clock, starting=start["spot"])
         self.futures = FuturesBook(load_rules(futures_rules, futures=True), self.feed, self.clock, starting=start["futures"])
+        self.weight_limits = {"spot": _weight_limit(self.spot.rules.document, 6000),
+                              "futures": _weight_limit(self.futures.rules.document, 2400)}
         self._store_dir = Path(data_dir) if data_dir is not None else None
         self._load()
         self.feed.subscribe(self._on_price)
@@ -211,6 +212,13 @@ class PaperExchange:
                     self.commit()
 
 
+def _weight_limit(document: dict[str, Any], default: int) -> int:
+    for limit in document.get("rateLimits", []):
+        if limit.get("rateLimitType") == "REQUEST_WEIGHT" and limit.get("interval") == "MINUTE":
+            return int(limit["limit"]) // int(limit.get("intervalNum", 1))
+    return default
+
+
 def _without_signature(raw: str) -> str:
     if "signature=" not in raw:
         return raw
@@ -276,8 +284,9 @@ class Handler(BaseHTTPRequestHandler):
             headers["X-MBX-USED-WEIGHT-1M"] = str(used)
             if route.order:
                 headers["X-MBX-ORDER-COUNT-10S" if market == "spot" else "X-MBX-ORDER-COUNT-1M"] = str(orders)
-            if ex.enforce_weight_limits and used > WEIGHT_LIMITS[market]:
-                raise ApiError(429, -1003, f"Too much request weight used; current limit is {WEIGHT_LIMITS[market]} "
+            limit = ex.weight_limits[market]
+            if ex.enforce_weight_limits and used > limit:
+                raise ApiError(429, -1003, f"Too much request weight used; current limit is {limit} "
                                "request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
                                {"Retry-After": str(60 - int(ex.clock()) % 60)})
             params = dict(parse_qsl(query, keep_blank_values=True))
