@@ -2,7 +2,8 @@
 
 One paper exchange adds 10 ms of latency to every request (a network near the exchange). The
 console path is ExchangeClient.place_order: normalise, balance check (from the cache), journal as
-pending in a DuckDB file, send, parse, journal the answer and record the trade. The client path is
+pending in a DuckDB file (the engine's DbJournal), send, parse, journal the answer and record the
+trade. The client path is
 the same without a journal, and the bare path is ccxt's create_order on an exchange configured the
 same way. Runs are interleaved and the medians compared; the time spent in each journal call is
 shown. The last line reads ``ratio <console/bare ccxt>`` (goal: at most 1.2).
@@ -19,13 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from console.domain import Market, Order, OrderRequest, OrderStatus, Side, Venue  # noqa: E402
-from console.errors import ConsoleError  # noqa: E402
+from console.domain import Market, Order, OrderRequest, Side, Venue  # noqa: E402
+from console.engine.recorder import DbJournal, Owner  # noqa: E402
 from console.exchange.client import ExchangeClient  # noqa: E402
 from console.exchange.connect import make_ccxt  # noqa: E402
 from console.paper import PaperExchange  # noqa: E402
-from console.storage import journal as orders_journal  # noqa: E402
-from console.storage import trades  # noqa: E402
 from console.storage.db import Database  # noqa: E402
 
 ROUNDS = 60
@@ -34,43 +33,23 @@ QUANTITY = Decimal("0.001")
 KEY, SECRET = "paper-key", "paper-secret"
 
 
-class DuckJournal:
-    """The order journal and trade record over the console's DuckDB store; times each call."""
+class TimedJournal(DbJournal):
+    """The console's own journal (engine.recorder) over DuckDB, timing each call."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
-        self.seconds = {"pending": 0.0, "journal answer": 0.0, "record trade": 0.0}
+        super().__init__(db, Owner(venue=Venue.PAPER, market=Market.SPOT, account="bench"))
+        self.seconds = {"pending": 0.0, "resolved (journal + trade record)": 0.0}
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None:
         start = time.perf_counter()
-        with self.db.transaction() as cur:
-            orders_journal.add_pending(cur, client_order_id=client_order_id, bot_id=None, venue=Venue.PAPER,
-                                       market=request.market, symbol=request.symbol, side=request.side,
-                                       type=request.type, request={"quantity": str(request.quantity)})
+        super().pending(client_order_id, request)
         self.seconds["pending"] += time.perf_counter() - start
 
-    def resolved(self, order: Order) -> None:
+    def resolved(self, order: Order) -> bool:
         start = time.perf_counter()
-        with self.db.transaction() as cur:
-            orders_journal.update(cur, order.client_order_id, status=order.status,
-                                  exchange_order_id=order.exchange_order_id,
-                                  response={"filled": str(order.filled), "average": str(order.average_price)})
-            middle = time.perf_counter()
-            if order.filled > 0:
-                trades.record(cur, trades.TradeRecord(
-                    bot_id=None, account="bench", venue=Venue.PAPER, market=order.market,
-                    exchange_order_id=order.exchange_order_id, client_order_id=order.client_order_id,
-                    symbol=order.symbol, side=order.side, order_type=order.type,
-                    price=order.average_price or Decimal(0), quantity=order.filled,
-                    quote_quantity=order.quote_filled, commission=order.commission,
-                    commission_asset=order.commission_asset, ts=order.timestamp))
-        end = time.perf_counter()
-        self.seconds["journal answer"] += middle - start
-        self.seconds["record trade"] += end - middle
-
-    def failed(self, client_order_id: str, error: ConsoleError) -> None:
-        with self.db.transaction() as cur:
-            orders_journal.update(cur, client_order_id, status=OrderStatus.REJECTED)
+        recorded = super().resolved(order)
+        self.seconds["resolved (journal + trade record)"] += time.perf_counter() - start
+        return recorded
 
 
 def main() -> None:
@@ -80,7 +59,7 @@ def main() -> None:
     db = Database.open(Path(folder.name) / "bench.duckdb")
     try:
         exchange.feed.set_price("BTCUSDT", Decimal("30000"))
-        journal = DuckJournal(db)
+        journal = TimedJournal(db)
         options = dict(base_url=base_url, api_key=KEY, api_secret=SECRET)
         journaled = ExchangeClient(Venue.PAPER, Market.SPOT, journal=journal, **options)
         unjournaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
