@@ -3,9 +3,8 @@
 One paper exchange adds 10 ms of latency to every request (a network near the exchange). The
 console path is ExchangeClient.place_order: normalise, balance check (from the cache), journal as
 pending in a DuckDB file (the engine's DbJournal), send, parse, journal the answer and record the
-trade. The client path is
-the same without a journal, and the bare path is ccxt's create_order on an exchange configured the
-same way. Runs are interleaved and the medians compared; the time spent in each journal call is
+trade. The client path is the same without a journal, and the bare path is ccxt's create_order on
+an exchange configured the same way. Runs are interleaved and the medians compared; the time spent in each journal call is
 shown. The last line reads ``ratio <console/bare ccxt>`` (goal: at most 1.2).
 """
 from __future__ import annotations
