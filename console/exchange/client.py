@@ -97,7 +97,7 @@ class ExchangeClient:
         address = f"{self.venue.value}:{base_url or ''}"
         self.transport = Transport(
             self.exchange, market=self.market, venue_name=f"Binance {self.venue.value} {self.market.value}",
-            limiter=limiter or shared_limiter(address, self.market), gate=ban_gate or shared_gate(address),
+            limiter=limiter or shared_limiter(address, self.market), gate=ban_gate or shared_gate(address, self.market.value),
             policy=retry, clock=clock, sleep=sleep, rng=rng)
         self._lock = threading.RLock()
         self._markets_at: float | None = None
@@ -107,6 +107,7 @@ class ExchangeClient:
         self._prices: dict[str, tuple[float, Decimal]] = {}
         self.leverage: dict[str, int] = {}
         self.leverage_caps: dict[str, int] = {}
+        self.symbol_configs: dict[str, tuple[int, bool]] = {}
 
     # --- markets and rules ---------------------------------------------------------------
 
@@ -202,6 +203,7 @@ class ExchangeClient:
 
     @property
     def banned_until(self) -> datetime | None:
+        """When the venue's 418 ban ends (UTC), or None when requests may be sent."""
         return self.transport.gate.until(utc(self.clock))
 
     # --- orders ----------------------------------------------------------------------------
@@ -234,7 +236,7 @@ class ExchangeClient:
     def _check_balance_in(self, plan: Plan, held: dict[str, Balance]) -> None:
         rules, p = self.rules(plan.request.symbol), plan.preview
         if self.market is Market.FUTURES:
-            asset, need = rules.quote, p.notional / self.leverage.get(p.symbol, 1) + p.fee
+            asset, need = rules.quote, p.notional / futures.symbol_config(self, p.symbol)[0] + p.fee
         elif p.side is Side.BUY:
             asset, need = rules.quote, p.notional
         else:

@@ -51,14 +51,17 @@ def prepare(client: ExchangeClient, symbol: str, leverage: int) -> None:
 
 
 def symbol_config(client: ExchangeClient, symbol: str) -> tuple[int, bool]:
-    """(leverage, isolated) as the exchange has them for ``symbol``."""
+    """(leverage, isolated) as the exchange has them for ``symbol``, asked once per client."""
     if symbol in client.leverage:
         return client.leverage[symbol], True
-    market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
-    rows = client.transport.read("fetch_symbol_config", client.exchange.fapiPrivateGetSymbolConfig,
-                                 {"symbol": market_id}, weight=5)
-    row = next((r for r in rows if r.get("symbol") == market_id), {})
-    return int(row.get("leverage") or 1), str(row.get("marginType", "")).upper() == "ISOLATED"
+    if symbol not in client.symbol_configs:
+        market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
+        rows = client.transport.read("fetch_symbol_config", client.exchange.fapiPrivateGetSymbolConfig,
+                                     {"symbol": market_id}, weight=5)
+        row = next((r for r in rows if r.get("symbol") == market_id), {})
+        client.symbol_configs[symbol] = (int(row.get("leverage") or 1),
+                                         str(row.get("marginType", "")).upper() == "ISOLATED")
+    return client.symbol_configs[symbol]
 
 
 def positions(client: ExchangeClient) -> list[Position]:

@@ -72,14 +72,14 @@ class BanGate:
                          "nothing is sent before then; lower the number of bots or their frequency", until=until)
 
 
-_gates: dict[str, BanGate] = {}
+_gates: dict[tuple[str, str], BanGate] = {}
 _gates_lock = threading.Lock()
 
 
-def shared_gate(address: str) -> BanGate:
-    """The process-wide ban gate of the venue at ``address``."""
+def shared_gate(address: str, market: str) -> BanGate:
+    """The process-wide ban gate of ``market`` at the venue ``address`` (Binance bans per API cluster)."""
     with _gates_lock:
-        return _gates.setdefault(address, BanGate())
+        return _gates.setdefault((address, market), BanGate())
 
 
 def utc(clock: Callable[[], float]) -> datetime:

@@ -66,3 +66,12 @@ def test_positions_report_the_exchange_leverage_to_a_fresh_client(make_client):
     first.place_order(order(Side.SELL, "0.01"))
     [position] = make_client(Market.FUTURES).positions()
     assert (position.quantity, position.side, position.leverage, position.isolated) == (D("-0.01"), Side.SELL, 7, True)
+
+
+def test_margin_check_uses_the_leverage_the_exchange_has(make_client, venue):
+    make_client(Market.FUTURES).prepare_futures("BTC/USDT", 20)
+    client = make_client(Market.FUTURES)  # never prepared: asks the exchange once
+    free = client.balances()["USDT"].free
+    quantity = (free * 10 / D("30000")).quantize(D("0.001"))  # needs half the free margin at 20x
+    assert client.place_order(order(Side.BUY, str(quantity))).filled == quantity
+    assert venue.stats.requests("/fapi/v1/symbolConfig") == 1

@@ -196,3 +196,15 @@ def test_limiter_takes_the_exchange_weight_count(make_client, venue):
     client.balances()
     client.ticker("BTC/USDT")
     assert client.transport.limiter.used_weight == venue.stats.used_weight("spot") == 20 + 20 + 2
+
+
+def test_clients_of_one_venue_share_the_limiter_and_the_ban_gate(venue):
+    from console.domain import Venue
+    from console.exchange.client import ExchangeClient
+
+    a, b = (ExchangeClient(Venue.PAPER, Market.SPOT, base_url=venue.base_url, api_key="paper-key",
+                           api_secret="paper-secret") for _ in range(2))
+    futures = ExchangeClient(Venue.PAPER, Market.FUTURES, base_url=venue.base_url, api_key="paper-key",
+                             api_secret="paper-secret")
+    assert a.transport.limiter is b.transport.limiter is not futures.transport.limiter
+    assert a.transport.gate is b.transport.gate is not futures.transport.gate
