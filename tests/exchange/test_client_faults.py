@@ -171,4 +171,7 @@ def test_exchange_refusal_is_order_rejected_and_journaled_failed(make_client, ve
         client.place_order(request)
     cid = journal.events[0][1]
     assert journal.events == [("pending", cid), ("failed", cid)]
+    loads = venue.stats.requests("/api/v3/exchangeInfo")
+    client.rules("BTC/USDT")  # a refusal may mean the filters changed: the rules are reloaded
+    assert venue.stats.requests("/api/v3/exchangeInfo") == loads + 1
     assert venue.exchange_orders("spot") == [] or venue.exchange_orders("spot")[0]["status"] in ("REJECTED", "EXPIRED")
