@@ -1,8 +1,9 @@
 """Spot specifics of the client: OCO sells, selling everything, dust.
 
-An OCO sell puts a take-profit LIMIT_MAKER above the market and a STOP_LOSS_LIMIT below it. Prices go to the tick on the safe side: the take-profit and the stop trigger round up (never sell
-below the target, trigger no later than asked), the stop's limit rounds down (fills at least as
-easily as asked). Without a stop-limit price the limit sits 0.5 % below the stop.
+An OCO sell puts a take-profit LIMIT_MAKER above the market and a STOP_LOSS_LIMIT below it. Prices
+go to the tick on the safe side: the take-profit and the stop trigger round up (never sell below
+the target, trigger no later than asked), the stop's limit rounds down (fills at least as easily
+as asked). Without a stop-limit price the limit sits 0.5 % below the stop.
 """
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ from typing import TYPE_CHECKING
 
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side
 from console.errors import ConsoleError, InsufficientBalance, InvalidOrder
-from console.exchange.orders import check_client_order_id, new_client_order_id
+from console.exchange.orders import OrderPreview, check_client_order_id, new_client_order_id
 from console.exchange.parse import parse_order
-from console.exchange.retry import Unresolved
-from console.exchange.orders import OrderPreview
 from console.exchange.precision import (
     Rounding,
     check_notional,
@@ -25,6 +24,7 @@ from console.exchange.precision import (
     plain,
     sellable,
 )
+from console.exchange.retry import Unresolved
 
 if TYPE_CHECKING:
     from console.exchange.client import ExchangeClient, OrderJournal
@@ -33,8 +33,8 @@ STOP_LIMIT_GAP = Decimal("0.005")
 
 
 def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_price: Decimal,
-          stop_price: Decimal, stop_limit_price: Decimal | None, client_order_id: str | None,
-          journal: OrderJournal | None) -> OcoOrder:
+              stop_price: Decimal, stop_limit_price: Decimal | None, client_order_id: str | None,
+              journal: OrderJournal | None) -> OcoOrder:
     if client.market is not Market.SPOT:
         raise InvalidOrder("OCO orders are spot only; on futures close the position with close_position")
     rules = client.rules(symbol)
@@ -50,6 +50,8 @@ def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profi
             f"{plain(take_profit)} > {plain(price)} > {plain(stop)} >= {plain(limit)}; move the prices")
     check_notional(rules, qty, limit, market_order=False, verb="sell")
     held = client.balances().get(rules.base)
+    if held is None or qty > held.free:
+        held = client.balances(fresh=True).get(rules.base)
     free = held.free if held else Decimal(0)
     if qty > free:
         raise InsufficientBalance(
