@@ -167,9 +167,10 @@ class SpotBook(Book):
         order = self.find(params, missing=unknown_order())
         if not order.is_open:
             raise unknown_order()
-        if order.order_list_id != -1:
+        order_list = self.lists.get(order.order_list_id)
+        if order_list is not None and order_list.status == "EXECUTING":
             self.cancel_list(order.order_list_id)
-        else:
+        else:  # a lone order, or the leg left working after its list's other leg triggered
             self._close(order, "CANCELED")
         return order
 

@@ -39,15 +39,28 @@ def test_bot_trades_on_replayed_candles_and_every_fill_lands_once(stack):
 
 
 def test_spot_take_profit_and_stop_loss_rest_as_oco_and_the_exit_is_recorded(stack):
-    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("0.5"), stop_loss_pct=Decimal("0.5")))
+    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("2"), stop_loss_pct=Decimal("2")))
     stack.engine.start_bot(bot_id)
     for _ in range(80):
         stack.cycles(1)
-        if len(trades.for_bot(stack.db.cursor(), bot_id)) >= 2:
+        if trades.for_bot(stack.db.cursor(), bot_id):
             break
+    entry = trades.for_bot(stack.db.cursor(), bot_id)[0]
+    legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
+    assert sorted(e.type.value for e in legs) == ["limit_maker", "stop_loss_limit"]
+    assert sum(1 for o in stack.exchange.exchange_orders("spot") if o["status"] == "NEW") == 2
+
+    stack.exchange.feed.set_price("BTCUSDT", (entry.price * Decimal("1.03")).quantize(Decimal("0.01")))
+    stack.engine.run_cycle()
     history = trades.for_bot(stack.db.cursor(), bot_id)
-    assert [t.side for t in history[:2]] == [Side.BUY, Side.SELL]
-    assert history[1].order_type.value in ("limit_maker", "stop_loss_limit", "limit")
+    assert [t.side for t in history] == [Side.BUY, Side.SELL]
+    exit_trade = history[1]
+    assert exit_trade.order_type.value == "limit_maker"
+    target = entry.price * Decimal("1.02")
+    assert target <= exit_trade.price < target + Decimal("0.01"), "take-profit at 2 %, on the tick above"
+    assert exit_trade.quantity <= entry.quantity - entry.commission
+    assert exit_trade.pnl > 0
+    assert [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id] == []
     assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
 
 
