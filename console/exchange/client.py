@@ -138,6 +138,12 @@ class ExchangeClient:
                 self._rules[symbol] = rules_from_ccxt_market(raw, self.market)
             return self._rules[symbol]
 
+    def symbols(self) -> list[str]:
+        """Every symbol trading on this market, in the unified spot form (BTC/USDT), sorted."""
+        markets = self.load_markets()
+        return sorted({m["symbol"].split(":")[0] for m in markets.values() if m.get("active", True)
+                       and (m.get("spot") if self.market is Market.SPOT else m.get("linear") and m.get("swap"))})
+
     # --- reads -----------------------------------------------------------------------------
 
     def ticker(self, symbol: str) -> Ticker:

@@ -208,3 +208,9 @@ def test_clients_of_one_venue_share_the_limiter_and_the_ban_gate(venue):
                              api_secret="paper-secret")
     assert a.transport.limiter is b.transport.limiter is not futures.transport.limiter
     assert a.transport.gate is b.transport.gate is not futures.transport.gate
+
+
+def test_symbols_lists_what_trades(make_client):
+    spot, futures = make_client().symbols(), make_client(Market.FUTURES).symbols()
+    assert "BTC/USDT" in spot and "ETH/BTC" in spot and "EOS/ETH" not in spot  # EOSETH is on BREAK
+    assert "BTC/USDT" in futures and "XRP/USDT" in futures and "ETH/BTC" not in futures
