@@ -122,6 +122,7 @@ class Book:
         self.trades: list[Trade] = []
         self.lists: dict[int, OrderList] = {}
         self.resting: dict[str, list[int]] = {}
+        self.matched_at: dict[str, int] = {}
         self.next_order_id = self.id_base
         self.next_trade_id = self.id_base
         self.next_list_id = 1
@@ -138,13 +139,27 @@ class Book:
         price = self.feed.price(rules.symbol)
         return floor_to(price, rules.tick) if rules.tick else price
 
-    def ask(self, rules: SymbolRules) -> Decimal:
-        price = self.feed.price(rules.symbol) * (1 + HALF_SPREAD)
+    def ask(self, rules: SymbolRules, at: Decimal | None = None) -> Decimal:
+        """The price a buyer pays: half a spread above the feed price (or ``at``), on the tick."""
+        price = (self.feed.price(rules.symbol) if at is None else at) * (1 + HALF_SPREAD)
         return ceil_to(price, rules.tick) if rules.tick else price
 
-    def bid(self, rules: SymbolRules) -> Decimal:
-        price = self.feed.price(rules.symbol) * (1 - HALF_SPREAD)
+    def bid(self, rules: SymbolRules, at: Decimal | None = None) -> Decimal:
+        price = (self.feed.price(rules.symbol) if at is None else at) * (1 - HALF_SPREAD)
         return floor_to(price, rules.tick) if rules.tick else price
+
+    def price_range(self, symbol: str) -> tuple[Decimal, Decimal, bool]:
+        """Low and high of the feed since the last match on symbol (see Feed.range)."""
+        now = self.feed.virtual_ms()
+        since = self.matched_at.get(symbol, now)
+        self.matched_at[symbol] = now
+        return self.feed.range(symbol, since, now)
+
+    def crossed(self, rules: SymbolRules, order: Order, low: Decimal, high: Decimal) -> bool:
+        """Whether a resting limit order's price was reached by the bid / ask on the path."""
+        if order.side == "BUY":
+            return self.ask(rules, low) <= order.price
+        return self.bid(rules, high) >= order.price
 
     # orders -----------------------------------------------------------------------------------
     def client_id_for(self, params: dict[str, str], duplicate: ApiError) -> str:
@@ -165,6 +180,8 @@ class Book:
         return self.next_order_id
 
     def rest(self, order: Order) -> None:
+        if not self.resting.get(order.symbol):
+            self.matched_at[order.symbol] = self.feed.virtual_ms()
         self.resting.setdefault(order.symbol, []).append(order.order_id)
 
     def touch(self, order: Order) -> None:

@@ -75,6 +75,19 @@ class Feed:
         with self._lock:
             return to_decimal(self._path(symbol, self.virtual_ms()))
 
+    def range(self, symbol: str, start_ms: int, end_ms: int) -> tuple[Decimal, Decimal, bool]:
+        """Lowest and highest price on the path between two feed times, and whether the path was
+        continuous (False for a pinned price, which jumps)."""
+        pinned = self._pinned.get(symbol)
+        if pinned is not None:
+            return pinned, pinned, False
+        with self._lock:
+            if end_ms <= start_ms:
+                price = to_decimal(self._path(symbol, end_ms))
+                return price, price, True
+            _, _, high, low, _, _ = self._bucket(self.candles(symbol), start_ms, end_ms)
+            return to_decimal(low), to_decimal(high), True
+
     def virtual_ms(self) -> int:
         """The feed's own time (equals wall time unless replaying faster)."""
         return int(self.clock() * 1000)
@@ -266,6 +279,10 @@ class LiveFeed(Feed):
             data = self._get(f"/api/v3/ticker/price?symbol={symbol}")
             cached = self._prices[symbol] = (now, Decimal(data["price"]))  # type: ignore[index]
         return cached[1]
+
+    def range(self, symbol: str, start_ms: int, end_ms: int) -> tuple[Decimal, Decimal, bool]:
+        price = self.price(symbol)
+        return price, price, False
 
     def klines(self, symbol: str, interval_ms: int, start_ms: int | None = None, end_ms: int | None = None,
                limit: int = 500) -> list[tuple[int, float, float, float, float, float]]:

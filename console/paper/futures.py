@@ -251,15 +251,15 @@ class FuturesBook(Book):
 
     # matching ---------------------------------------------------------------------------------
     def match(self, symbol: str) -> None:
-        """Fill resting limit orders on symbol that the current price crosses."""
+        """Fill resting limit orders on symbol that the prices since the last match crossed."""
         ids = self.resting.get(symbol)
         if not ids:
             return
         rules = self.rules.get(symbol)
-        ask, bid = self.ask(rules), self.bid(rules)
+        low, high, _ = self.price_range(symbol)
         for order_id in list(ids):
             order = self.orders[order_id]
-            if order.is_open and (order.side == "BUY" and ask <= order.price or order.side == "SELL" and bid >= order.price):
+            if order.is_open and self.crossed(rules, order, low, high):
                 self._fill(rules, order, order.price, maker=True)
 
     def reset(self) -> None:

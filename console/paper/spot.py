@@ -279,30 +279,33 @@ class SpotBook(Book):
 
     # matching ---------------------------------------------------------------------------------
     def match(self, symbol: str) -> None:
-        """Trigger and fill resting orders on symbol against the current price."""
+        """Trigger and fill resting orders on symbol against the prices since the last match."""
         ids = self.resting.get(symbol)
         if not ids:
             return
         rules = self.rules.get(symbol)
+        low, high, continuous = self.price_range(symbol)
         last, ask, bid = self.last(rules), self.ask(rules), self.bid(rules)
         for order_id in list(ids):
             order = self.orders[order_id]
             if not order.is_open:
                 continue
             if order.type in STOPS and not order.triggered:
-                if not _triggered(order.type, order.side, order.stop_price, last):
+                if not _reached(order.type, order.side, order.stop_price, low, high):
                     continue
                 order.triggered = True
                 order.working_time = self.now_ms()
                 self._done_with_list(order, "EXPIRED")
                 self.touch(order)
-                if not order.type.endswith("_LIMIT"):
-                    self._fill(rules, order, ask if order.side == "BUY" else bid, maker=False)
-                    continue
-                if order.side == "BUY" and ask <= order.price or order.side == "SELL" and bid >= order.price:
+                # on a continuous path the stop fires at its own price; a pinned price jumps there
+                at = order.stop_price if continuous else last
+                price = self.ask(rules, at) if order.side == "BUY" else self.bid(rules, at)
+                if not order.type.endswith("_LIMIT") or _within_limit(order, price):
+                    self._fill(rules, order, price, maker=False)
+                elif _within_limit(order, ask if order.side == "BUY" else bid):
                     self._fill(rules, order, ask if order.side == "BUY" else bid, maker=False)
                 continue
-            if order.side == "BUY" and ask <= order.price or order.side == "SELL" and bid >= order.price:
+            if self.crossed(rules, order, low, high):
                 self._done_with_list(order, "EXPIRED")
                 self._fill(rules, order, order.price, maker=True)
 
@@ -312,5 +315,13 @@ class SpotBook(Book):
 
 
 def _triggered(kind: str, side: str, stop: Decimal, last: Decimal) -> bool:
+    return _reached(kind, side, stop, last, last)
+
+
+def _reached(kind: str, side: str, stop: Decimal, low: Decimal, high: Decimal) -> bool:
     falling = kind.startswith("STOP_LOSS") == (side == "SELL")
-    return last <= stop if falling else last >= stop
+    return low <= stop if falling else high >= stop
+
+
+def _within_limit(order: Order, price: Decimal) -> bool:
+    return price <= order.price if order.side == "BUY" else price >= order.price
