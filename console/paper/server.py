@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import socket
 import struct
 import threading
@@ -28,6 +29,7 @@ from console.paper.futures_api import order_json as futures_order_json, trade_js
 from console.paper.spot_api import trade_json as spot_trade_json
 
 MAX_RECV_WINDOW = 60_000
+log = logging.getLogger(__name__)
 
 
 def default_balances() -> dict[str, dict[str, Decimal]]:
@@ -155,7 +157,7 @@ class PaperExchange:
             try:
                 self.match()
             except Exception:  # a matching error must not kill the loop; the next request retries
-                continue
+                log.exception("paper exchange: matching resting orders failed")
 
     def exchange_orders(self, market: str = "spot") -> list[dict[str, Any]]:
         """Every order the exchange holds in market, as GET order would report it."""
@@ -298,6 +300,10 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             headers.update(e.headers)
             return self._reply(e.status, json.dumps(e.body()).encode(), headers)
+        except Exception:  # a bug must answer like Binance's internal error, not drop the connection
+            log.exception("paper exchange failed on %s %s", method, path)
+            body = {"code": -1000, "msg": "An unknown error occurred while processing the request."}
+            return self._reply(500, json.dumps(body).encode(), headers)
         if fault is not None and fault.kind == "timeout_after_accept":
             time.sleep(fault.seconds)
             return self._reset()

@@ -184,3 +184,32 @@ def test_cancel_all_and_all_orders(spot) -> None:
     spot.create_order("BTC/USDT", "limit", "buy", 0.001, 28000)
     assert len(spot.cancel_all_orders("BTC/USDT")) == 2
     assert {o["status"] for o in spot.fetch_orders("BTC/USDT")} == {"canceled"}
+
+
+def test_concurrent_clients_keep_the_books_consistent(exchange: PaperExchange) -> None:
+    import threading
+
+    from console.domain import Market
+    from console.exchange.connect import make_ccxt
+    from tests.paper.conftest import KEY, SECRET
+
+    errors: list[Exception] = []
+
+    def trade() -> None:
+        client = make_ccxt(Market.SPOT, base_url=exchange.base_url, api_key=KEY, api_secret=SECRET)
+        try:
+            for _ in range(10):
+                client.create_order("BTC/USDT", "market", "buy", 0.001)
+        except Exception as e:  # collected: an assertion in a thread would be lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=trade) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    trades = exchange.exchange_trades("spot")
+    assert len(trades) == 40 and len({t["id"] for t in trades}) == 40
+    assert balances(exchange)["BTC"] == (D("0.040") - D("0.00004"), 0)
+    assert balances(exchange)["USDT"] == (D("10000") - 40 * D("0.001") * D("30001.50"), 0)
