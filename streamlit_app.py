@@ -3,15 +3,15 @@ import streamlit as st
 
 from console import ui
 
-st.set_page_config(page_title="Binance console", page_icon="📈", layout="wide")
+st.set_page_config(page_title="Binance console", page_icon=":material/candlestick_chart:", layout="wide")
 
 ui.console()  # start the engine and the paper exchange once; a bad setting stops here with the fix
 
 pages = [
-    st.Page("pages/1_Overview.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/2_Bots.py", title="Bots", icon="🤖"),
-    st.Page("pages/3_Order_ticket.py", title="Order ticket", icon="🧾"),
-    st.Page("pages/4_Trades_and_PnL.py", title="Trades & PnL", icon="📊"),
-    st.Page("pages/5_Settings.py", title="Settings", icon="⚙️"),
+    st.Page("pages/1_Overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/2_Bots.py", title="Bots", icon=":material/smart_toy:"),
+    st.Page("pages/3_Order_ticket.py", title="Order ticket", icon=":material/receipt_long:"),
+    st.Page("pages/4_Trades_and_PnL.py", title="Trades & PnL", icon=":material/monitoring:"),
+    st.Page("pages/5_Settings.py", title="Settings", icon=":material/settings:"),
 ]
 st.navigation(pages).run()

@@ -18,7 +18,6 @@ from console.config import load_settings
 from console.domain import BotConfig, Market, Sizing, Venue
 from console.errors import ConsoleError
 from console.service import Console
-from console.service_settings import Setup
 
 T = TypeVar("T")
 REFRESH_SECONDS = 2
@@ -31,9 +30,7 @@ def _release(console: Console) -> None:
 
 @st.cache_resource(show_spinner="Starting the console and its paper exchange…", on_release=_release)
 def _console() -> Console:
-    # Console mixes in the settings methods; until it does, this adds them.
-    kind = Console if issubclass(Console, Setup) else type("Console", (Console, Setup), {})
-    return kind(load_settings())
+    return Console(load_settings())
 
 
 def console() -> Console:
@@ -58,11 +55,11 @@ def banner(con: Console) -> None:
     """Show the venue on top of the page: PAPER (and where its prices come from), DEMO or LIVE."""
     info = con.banner()
     if info.venue is Venue.LIVE:
-        st.error(f"**LIVE** · real money on Binance · {info.text}", icon="🔴")
+        st.error(f"**LIVE** · real money on Binance · {info.text}", icon=":material/warning:")
     elif info.venue is Venue.DEMO:
-        st.warning(f"**DEMO** · Binance demo trading · {info.text}", icon="🟠")
+        st.warning(f"**DEMO** · Binance demo trading · {info.text}", icon=":material/science:")
     else:
-        st.info(f"**{info.text}**", icon="🧪")
+        st.info(f"**{info.text}**", icon=":material/science:")
 
 
 # -- errors and notices ------------------------------------------------------------------------
@@ -72,7 +69,7 @@ def attempt(fn: Callable[..., T], *args: Any, default: T | None = None, **kwargs
     try:
         return fn(*args, **kwargs)
     except ConsoleError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
         return default
 
 
@@ -81,7 +78,7 @@ def succeeded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     try:
         fn(*args, **kwargs)
     except ConsoleError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
         return False
     return True
 
@@ -101,9 +98,9 @@ def show(area: str) -> None:
     """Draw (once) the messages queued for ``area`` by callbacks."""
     for kind, text in st.session_state.get(_MESSAGES, {}).pop(area, []):
         if kind == "error":
-            st.error(text, icon="⚠️")
+            st.error(text, icon=":material/error:")
         else:
-            st.success(text, icon="✅")
+            st.success(text, icon=":material/check_circle:")
 
 
 def callback(area: str, fn: Callable[..., Any], *args: Any, done: str = "", **kwargs: Any) -> Callable[[], None]:

@@ -25,7 +25,8 @@ def bot_panel() -> None:
     st.dataframe(status[[c for c in COLUMNS if c in status]], hide_index=True, key="bot_table")
     for row in status.itertuples():
         cols = st.columns([3, 2, 1])
-        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market}")
+        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market} · trades today: {row.trades_today} · "
+                         f"PnL today: {ui.money(row.pnl_today)}")
         cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))
         if row.state == "running":
             cols[2].button("■ Stop", key=f"stop_{row.bot_id}",

@@ -1,0 +1,153 @@
+"""The main flow in a real browser: create a bot, start it with one click, see it trade, stop it.
+
+Starts ``streamlit run streamlit_app.py`` on a free port with the paper venue replaying real
+candles fast, drives Debian's Chromium through Playwright, and saves a screenshot of every page
+into docs/screenshots/ (the README shows them).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CANDLES = "candles/binance_spot_BTCUSDT_1h_2020-04-30_2020-07-01.csv"  # an hour a second
+
+pytestmark = pytest.mark.browser
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + "; CI must run the browser test")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 45) -> None:
+    """Wait for Streamlit's health endpoint to answer ok."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"streamlit exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"streamlit did not answer on {url} within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def console_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[str]:
+    """A console on the paper venue replaying two months of BTCUSDT hours at high speed."""
+    port = free_port()
+    env = os.environ | {
+        "CONSOLE_DATA_DIR": str(tmp_path_factory.mktemp("console-data")),
+        "CONSOLE_PAPER_FEED": "replay",
+        "CONSOLE_PAPER_CANDLES": str(shared_data / CANDLES),
+        "CONSOLE_PAPER_SPEED": "3600",
+        "CONSOLE_CYCLE_SECONDS": "0.5",
+        "CONSOLE_VENUE": "paper",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
+         "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def page(console_url: str):
+    """A Chromium page (1440x1000) on the console."""
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is missing (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+        tab.set_default_timeout(20_000)
+        tab.goto(console_url)
+        yield tab
+        browser.close()
+
+
+def open_page(page, name: str, title: str) -> None:
+    page.get_by_role("link", name=name).click()
+    page.get_by_role("heading", name=title).wait_for()
+    page.wait_for_load_state("networkidle")
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(600)  # let the charts finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def test_create_start_trade_and_stop_a_bot(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("heading", name="Overview").wait_for()
+    expect(page.get_by_text("PAPER · prices: replay of binance_spot_BTCUSDT_1h")).to_be_visible()
+    shoot(page, "1_overview")
+
+    open_page(page, "Bots", "Bots")
+    page.get_by_label("Strategy").click()
+    page.get_by_role("option", name="DCA").click()
+    name = page.get_by_label("Name", exact=True)
+    name.fill("browser dca")
+    # a take-profit / stop-loss OCO 1.5 % away closes the first buy within seconds at this speed
+    page.get_by_label("Take profit %", exact=True).fill("1.5")
+    page.get_by_label("Stop loss %", exact=True).fill("1.5")
+    page.get_by_role("button", name="Save bot").click()
+    expect(page.get_by_text("Created bot browser dca (stopped)")).to_be_visible()
+
+    page.get_by_role("button", name="▶ Start", exact=True).click()  # one click
+    expect(page.get_by_text("running", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"trades today: [2-9]"))).to_be_visible(timeout=30_000)
+    shoot(page, "2_bots")
+    page.get_by_role("button", name="■ Stop", exact=True).click()
+    expect(page.get_by_text("stopped", exact=True)).to_be_visible()
+
+    open_page(page, "Trades & PnL", "Trades & PnL")
+    trades = page.get_by_test_id("stMetric").filter(has_text="Trades")
+    expect(trades).to_contain_text(re.compile(r"[2-9]"))
+    chart = page.locator(".js-plotly-plot").first
+    expect(chart).to_contain_text("Cumulative PnL")
+    expect(chart.locator(".scatterlayer .trace path.js-line")).to_have_count(1)
+    shoot(page, "4_trades_and_pnl")
+
+    open_page(page, "Order ticket", "Order ticket")
+    shoot(page, "3_order_ticket")
+    open_page(page, "Settings", "Settings")
+    shoot(page, "5_settings")
