@@ -179,9 +179,17 @@ class Book:
         self.next_order_id += 1
         return self.next_order_id
 
+    def watched_symbols(self) -> set[str]:
+        """Symbols with something resting that the feed's moves can trigger or fill."""
+        return {symbol for symbol, ids in self.resting.items() if ids}
+
+    def watch(self, symbol: str) -> None:
+        """Start following symbol's path from now (earlier moves must not fill new orders)."""
+        if symbol not in self.watched_symbols():
+            self.matched_at[symbol] = self.feed.virtual_ms()
+
     def rest(self, order: Order) -> None:
-        if not self.resting.get(order.symbol):
-            self.matched_at[order.symbol] = self.feed.virtual_ms()
+        self.watch(order.symbol)
         self.resting.setdefault(order.symbol, []).append(order.order_id)
 
     def touch(self, order: Order) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from console.paper.algo import AlgoOrder, AlgoOrders
 from console.paper.book import ZERO, Book, Order
 from console.paper.protocol import (
     ApiError, bad_request, margin_insufficient, mandatory, parse_decimal, parse_int, round8, unknown_order,
@@ -44,12 +45,16 @@ class FuturesBook(Book):
         self.starting = dict(starting)
         self.wallet = Decimal(starting.get("USDT", ZERO))
         self.positions: dict[str, Position] = {}
+        self.algos = AlgoOrders(self)
 
     def account_doc(self) -> dict[str, Any]:
-        return {"wallet": str(self.wallet), "positions": [p.doc() for p in self.positions.values()]}
+        return {"wallet": str(self.wallet), "positions": [p.doc() for p in self.positions.values()],
+                "algos": [o.doc() for o in self.algos.orders.values()], "next_algo_id": self.algos.next_id}
 
     def load_account(self, doc: dict[str, Any]) -> None:
         self.wallet = Decimal(doc["wallet"])
+        self.algos.orders = {a["algo_id"]: AlgoOrder.from_doc(a) for a in doc.get("algos", [])}
+        self.algos.next_id = doc.get("next_algo_id", self.algos.next_id)
         self.positions = {}
         for p in doc["positions"]:
             self.positions[p["symbol"]] = Position(
@@ -101,8 +106,14 @@ class FuturesBook(Book):
                 "available": available, "max_withdraw": max(ZERO, min(available, cross_wallet))}
 
     # placing ----------------------------------------------------------------------------------
-    def new_order(self, params: dict[str, str]) -> Order:
-        """Validate and place one order; raise ApiError as Binance would."""
+    def watched_symbols(self) -> set[str]:
+        return super().watched_symbols() | self.algos.symbols()
+
+    def new_order(self, params: dict[str, str], at: Decimal | None = None) -> Order:
+        """Validate and place one order; raise ApiError as Binance would.
+
+        ``at`` prices a triggered conditional order at its trigger instead of the current price.
+        """
         rules = self.rules.get(params.get("symbol"))
         side, kind = params.get("side", ""), params.get("type", "")
         if side not in ("BUY", "SELL"):
@@ -128,7 +139,7 @@ class FuturesBook(Book):
             rules.check_price(price)
         rules.check_quantity(qty, market_order=kind == "MARKET")
         pos = self.position(rules.symbol)
-        ask, bid = self.ask(rules), self.bid(rules)
+        ask, bid = self.ask(rules, at), self.bid(rules, at)
         fill_price = ask if side == "BUY" else bid
         crosses = kind == "MARKET" or (price is not None and (ask <= price if side == "BUY" else bid >= price))
         reference = fill_price if crosses else price
@@ -252,15 +263,15 @@ class FuturesBook(Book):
     # matching ---------------------------------------------------------------------------------
     def match(self, symbol: str) -> None:
         """Fill resting limit orders on symbol that the prices since the last match crossed."""
-        ids = self.resting.get(symbol)
-        if not ids:
+        if symbol not in self.watched_symbols():
             return
         rules = self.rules.get(symbol)
-        low, high, _ = self.price_range(symbol)
-        for order_id in list(ids):
+        low, high, continuous = self.price_range(symbol)
+        for order_id in list(self.resting.get(symbol, [])):
             order = self.orders[order_id]
             if order.is_open and self.crossed(rules, order, low, high):
                 self._fill(rules, order, order.price, maker=True)
+        self.algos.match(symbol, low, high, continuous)
 
     def reset(self) -> None:
         self.__init__(self.rules, self.feed, self.clock, starting=self.starting)  # type: ignore[misc]

@@ -161,3 +161,28 @@ def symbol_config(ex: "PaperExchange", params: dict[str, str], futures: bool) ->
 
 def position_mode(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     return {"dualSidePosition": False}
+
+
+def new_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    return ex.futures.algos.new(params).json()
+
+
+def query_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    return ex.futures.algos.find(params).json()
+
+
+def cancel_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    order = ex.futures.algos.cancel(params)
+    return {"algoId": order.algo_id, "clientAlgoId": order.client_algo_id, "code": "200", "msg": "success"}
+
+
+def open_algos(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    symbol = params.get("symbol")
+    if symbol:
+        ex.futures.rules.get(symbol)
+    return [o.json() for o in ex.futures.algos.open(symbol)]
+
+
+def all_algos(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    symbol = ex.futures.rules.get(params.get("symbol")).symbol
+    return [o.json() for o in ex.futures.algos.orders.values() if o.symbol == symbol]

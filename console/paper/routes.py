@@ -66,6 +66,11 @@ def _table() -> dict[tuple[str, str], Route]:
     r[("GET", "/fapi/v1/leverageBracket")] = Route(f.leverage_bracket, 1, signed=True)
     r[("GET", "/fapi/v1/symbolConfig")] = Route(f.symbol_config, 5, signed=True)
     r[("GET", "/fapi/v1/positionSide/dual")] = Route(f.position_mode, 30, signed=True)
+    r[("POST", "/fapi/v1/algoOrder")] = Route(f.new_algo, 1, signed=True, order=True, mutates=True)
+    r[("GET", "/fapi/v1/algoOrder")] = Route(f.query_algo, 1, signed=True)
+    r[("DELETE", "/fapi/v1/algoOrder")] = Route(f.cancel_algo, 1, signed=True, mutates=True)
+    r[("GET", "/fapi/v1/openAlgoOrders")] = Route(f.open_algos, 1, signed=True)
+    r[("GET", "/fapi/v1/allAlgoOrders")] = Route(f.all_algos, 5, signed=True)
     return r
 
 

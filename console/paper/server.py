@@ -143,7 +143,7 @@ class PaperExchange:
         """Let resting orders trade against current prices (one symbol or all)."""
         with self.lock:
             for book in (self.spot, self.futures):
-                symbols = [symbol] if symbol else [s for s, ids in book.resting.items() if ids]
+                symbols = [symbol] if symbol else sorted(book.watched_symbols())
                 for name in symbols:
                     if name in book.rules.symbols:
                         book.match(name)  # type: ignore[attr-defined]
@@ -205,7 +205,7 @@ class PaperExchange:
 
     def handle(self, method: str, path: str, route: Route, params: dict[str, str]) -> Any:
         with self.lock:
-            if self.spot.resting or self.futures.resting:
+            if self.spot.watched_symbols() or self.futures.watched_symbols():
                 self.match()
             try:
                 return route.handler(self, params, path.startswith("/fapi"))

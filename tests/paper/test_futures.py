@@ -144,3 +144,23 @@ def test_algo_order_types_point_to_the_algo_endpoint(futures) -> None:
     with pytest.raises(ccxt.ExchangeError, match="-4120"):
         futures.fapiprivate_post_order({"symbol": "BTCUSDT", "side": "SELL", "type": "STOP_MARKET",
                                         "quantity": "0.01", "stopPrice": "29000"})
+
+
+def test_conditional_orders_rest_on_the_algo_endpoint_and_close_the_position(futures, exchange: PaperExchange) -> None:
+    futures.create_order(BTC, "market", "buy", 0.01)
+    stop = futures.create_order(BTC, "market", "sell", 0.01, None, {"stopLossPrice": 29000, "reduceOnly": True})
+    take = futures.create_order(BTC, "market", "sell", 0.01, None, {"takeProfitPrice": 32000, "reduceOnly": True})
+    assert stop["info"]["algoType"] == "CONDITIONAL" and stop["info"]["orderType"] == "STOP_MARKET"
+    assert {o["id"] for o in futures.fetch_open_orders(BTC, None, None, {"trigger": True})} == {stop["id"], take["id"]}
+    assert futures.cancel_order(take["id"], BTC, {"trigger": True})["id"] == take["id"]
+    exchange.feed.set_price("BTCUSDT", D("28900"))
+    fired = futures.fetch_order(stop["id"], BTC, {"trigger": True})
+    assert fired["status"] == "closed" and fired["info"]["actualOrderId"]
+    assert futures.fetch_positions([BTC]) == []
+    # a pinned price jumps: the stop fills at the bid of the new price, 28900 * 0.99995 on the tick
+    assert exchange.exchange_trades("futures")[-1]["price"] == "28898.5"
+
+
+def test_conditional_order_that_would_trigger_at_once_is_rejected(futures) -> None:
+    with pytest.raises(ccxt.OrderImmediatelyFillable):
+        futures.create_order(BTC, "market", "sell", 0.01, None, {"stopLossPrice": 31000})

@@ -41,6 +41,7 @@ def test_state_survives_stop_and_start(tmp_path: Path, spot_rules: Path, futures
     futures.set_leverage(7, "BTC/USDT:USDT")
     futures.set_margin_mode("isolated", "ETH/USDT:USDT")
     futures.create_order("BTC/USDT:USDT", "market", "buy", 0.01)
+    stop = futures.create_order("BTC/USDT:USDT", "market", "sell", 0.01, None, {"stopLossPrice": 25000, "reduceOnly": True})
     before = (first.spot.balances, first.futures.wallet, first.exchange_orders("spot"), first.exchange_trades("futures"))
     first.stop()
     assert (tmp_path / "paper.duckdb").is_file()
@@ -54,6 +55,7 @@ def test_state_survives_stop_and_start(tmp_path: Path, spot_rules: Path, futures
         [position] = futures.fetch_positions(["BTC/USDT:USDT"])
         assert position["leverage"] == 7 and position["contracts"] == 0.01
         assert futures.fapiprivate_get_symbolconfig({"symbol": "ETHUSDT"})[0]["marginType"] == "ISOLATED"
+        assert [o["id"] for o in futures.fetch_open_orders("BTC/USDT:USDT", None, None, {"trigger": True})] == [stop["id"]]
         assert spot.fetch_order(None, "BTC/USDT", {"origClientOrderId": "keep-me"})["status"] == "open"
         second.feed.set_price("BTCUSDT", D("28000"))  # the resting order still trades after the restart
         assert spot.fetch_order(resting["id"], "BTC/USDT")["status"] == "closed"
