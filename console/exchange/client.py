@@ -25,9 +25,9 @@ from console.domain import (
     OcoOrder,
     Order,
     OrderRequest,
+    OrderStatus,
     OrderType,
     Position,
-    Side,
     Ticker,
     Venue,
 )
@@ -35,6 +35,7 @@ from console.errors import (
     ConsoleError,
     InsufficientBalance,
     InvalidOrder,
+    OrderNotFound,
     OrderRejected,
     TemporaryError,
     UnknownSymbol,
@@ -45,6 +46,8 @@ from console.exchange.limiter import WeightLimiter, shared_limiter
 from console.exchange.orders import (
     OrderPreview,
     Plan,
+    balances_after,
+    check_balance,
     check_client_order_id,
     new_client_order_id,
     plan_order,
@@ -59,7 +62,7 @@ from console.exchange.parse import (
     parse_ticker,
     parse_trade,
 )
-from console.exchange.precision import SymbolRules, check_remainder, plain, rules_from_ccxt_market
+from console.exchange.precision import SymbolRules, rules_from_ccxt_market
 from console.exchange.retry import BanGate, RetryPolicy, Unresolved, shared_gate, utc
 from console.exchange.transport import Transport
 
@@ -234,29 +237,12 @@ class ExchangeClient:
         """Refuse an order the free balance (or margin) can't cover; a cached shortfall is checked afresh."""
         if plan.request.reduce_only:
             return
+        rules = self.rules(plan.request.symbol)
+        leverage = futures.symbol_config(self, rules.symbol)[0] if self.market is Market.FUTURES else 1
         try:
-            self._check_balance_in(plan, self.balances())
+            check_balance(plan.preview, rules, self.balances(), leverage)
         except (InsufficientBalance, InvalidOrder):
-            self._check_balance_in(plan, self.balances(fresh=True))
-
-    def _check_balance_in(self, plan: Plan, held: dict[str, Balance]) -> None:
-        rules, p = self.rules(plan.request.symbol), plan.preview
-        if self.market is Market.FUTURES:
-            asset, need = rules.quote, p.notional / futures.symbol_config(self, p.symbol)[0] + p.fee
-        elif p.side is Side.BUY:
-            asset, need = rules.quote, p.notional
-        else:
-            asset, need = rules.base, p.quantity
-        free = held[asset].free if asset in held else ZERO
-        if need > free:
-            short = need - free
-            what = "margin" if self.market is Market.FUTURES else "balance"
-            raise InsufficientBalance(
-                f"{p.side.value} {plain(p.quantity)} {rules.base} on {p.symbol} needs {plain(need)} {asset} of free "
-                f"{what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
-                shortfall=short, asset=asset)
-        if self.market is Market.SPOT and p.side is Side.SELL:
-            check_remainder(rules, free, p.quantity, p.price)
+            check_balance(plan.preview, rules, self.balances(fresh=True), leverage)
 
     def place_order(self, request: OrderRequest, *, journal: OrderJournal | None = None) -> Order:
         """Normalise, check the balance, journal, send and resolve one order; return the exchange's answer."""
@@ -319,19 +305,12 @@ class ExchangeClient:
             self._balances = None
 
     def _apply_to_balances(self, order: Order) -> None:
-        """Move the cached balances by a spot fill; anything else makes the next check refetch."""
+        """Move the cached balances by a spot market fill; anything else makes the next check refetch."""
         with self._lock:
             if self._balances is None or self.market is Market.FUTURES or order.type is not OrderType.MARKET:
                 self._balances = None
-                return
-            rules = self.rules(order.symbol)
-            sign = 1 if order.side is Side.BUY else -1
-            deltas = {rules.base: sign * order.filled, rules.quote: -sign * order.quote_filled}
-            for asset, amount in order.commissions:
-                deltas[asset] = deltas.get(asset, ZERO) - amount
-            for asset, delta in deltas.items():
-                old = self._balances.get(asset) or Balance(asset=asset, free=ZERO)
-                self._balances[asset] = Balance(asset=asset, free=old.free + delta, locked=old.locked)
+            else:
+                self._balances = balances_after(self._balances, order, self.rules(order.symbol))
 
     def cancel_order(self, symbol: str, *, client_order_id: str | None = None,
                      exchange_order_id: str | None = None) -> Order:
@@ -340,9 +319,23 @@ class ExchangeClient:
             raise InvalidOrder("name the order to cancel by client_order_id or exchange_order_id")
         self.rules(symbol)
         params = {"origClientOrderId": client_order_id} if client_order_id else {}
-        raw = self.transport.read("cancel_order", self.exchange.cancel_order, exchange_order_id,
-                                  self.ccxt_symbol(symbol), params)
+        tries = 0
+
+        def cancel(*args: Any) -> dict:
+            nonlocal tries
+            tries += 1
+            return self.exchange.cancel_order(*args)
+
         self.forget_balances()
+        try:
+            raw = self.transport.read("cancel_order", cancel, exchange_order_id, self.ccxt_symbol(symbol), params)
+        except OrderNotFound:
+            if tries < 2 or not client_order_id:
+                raise
+            order = self.fetch_order(symbol, client_order_id)  # an earlier try may have cancelled it
+            if order.status is not OrderStatus.CANCELLED:
+                raise
+            return order
         return parse_order(raw, symbol, self.market)
 
     def place_oco_sell(self, symbol: str, quantity: Decimal, take_profit_price: Decimal, stop_price: Decimal,

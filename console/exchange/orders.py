@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from console.domain import Market, OrderRequest, OrderType, Side
-from console.errors import InvalidOrder
+from console.domain import Balance, Market, Order, OrderRequest, OrderType, Side
+from console.errors import InsufficientBalance, InvalidOrder
 from console.exchange.precision import (
     Rounding,
     SymbolRules,
     check_notional,
+    check_remainder,
     floor_to_step,
     normalize_price,
     normalize_quantity,
@@ -123,3 +124,40 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
     return Plan(preview=preview, request=request, ccxt_type=ccxt_types[request.type],
                 amount=None if quote_amount is not None else plain(quantity),
                 price=None if market_order else plain(price), params=params)
+
+
+def check_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], leverage: int = 1) -> None:
+    """Raise InsufficientBalance naming the shortfall when ``held`` can't cover the order.
+
+    A spot buy needs its quote amount, a spot sell its base quantity (and must not leave
+    unsellable dust), a futures order its margin at ``leverage`` plus the fee.
+    """
+    if rules.market is Market.FUTURES:
+        asset, need = rules.quote, preview.notional / leverage + preview.fee
+    elif preview.side is Side.BUY:
+        asset, need = rules.quote, preview.notional
+    else:
+        asset, need = rules.base, preview.quantity
+    free = held[asset].free if asset in held else ZERO
+    if need > free:
+        short = need - free
+        what = "margin" if rules.market is Market.FUTURES else "balance"
+        raise InsufficientBalance(
+            f"{preview.side.value} {plain(preview.quantity)} {rules.base} on {preview.symbol} needs {plain(need)} "
+            f"{asset} of free {what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
+            shortfall=short, asset=asset)
+    if rules.market is Market.SPOT and preview.side is Side.SELL:
+        check_remainder(rules, free, preview.quantity, preview.price)
+
+
+def balances_after(balances: dict[str, Balance], order: Order, rules: SymbolRules) -> dict[str, Balance]:
+    """The spot balances once ``order``'s fill and commissions are settled."""
+    sign = 1 if order.side is Side.BUY else -1
+    deltas = {rules.base: sign * order.filled, rules.quote: -sign * order.quote_filled}
+    for asset, amount in order.commissions:
+        deltas[asset] = deltas.get(asset, ZERO) - amount
+    result = dict(balances)
+    for asset, delta in deltas.items():
+        old = result.get(asset) or Balance(asset=asset, free=ZERO)
+        result[asset] = Balance(asset=asset, free=old.free + delta, locked=old.locked)
+    return result

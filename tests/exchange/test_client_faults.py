@@ -175,3 +175,12 @@ def test_exchange_refusal_is_order_rejected_and_journaled_failed(make_client, ve
     client.rules("BTC/USDT")  # a refusal may mean the filters changed: the rules are reloaded
     assert venue.stats.requests("/api/v3/exchangeInfo") == loads + 1
     assert venue.exchange_orders("spot") == [] or venue.exchange_orders("spot")[0]["status"] in ("REJECTED", "EXPIRED")
+
+
+def test_cancel_whose_answer_was_lost_reports_the_cancelled_order(make_client, venue):
+    client = make_client()
+    order = client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY,
+                                            type=OrderType.LIMIT, quantity=D("0.001"), price=D("25000")))
+    venue.faults.add(path=ORDER, method="DELETE", kind="reset_after_accept", count=1)
+    cancelled = client.cancel_order("BTC/USDT", client_order_id=order.client_order_id)
+    assert cancelled.status is OrderStatus.CANCELLED and client.open_orders("BTC/USDT") == []
