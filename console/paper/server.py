@@ -204,14 +204,18 @@ class PaperExchange:
             raise ApiError(400, -1022, "Signature for this request is not valid.")
 
     def handle(self, method: str, path: str, route: Route, params: dict[str, str]) -> Any:
+        """Run one request's handler under the lock; answer only once its changes are on disk."""
         with self.lock:
             if self.spot.watched_symbols() or self.futures.watched_symbols():
                 self.match()
             try:
-                return route.handler(self, params, path.startswith("/fapi"))
+                result = route.handler(self, params, path.startswith("/fapi"))
             finally:
                 if route.mutates:
                     self.commit()
+        if route.mutates:
+            self.store.sync()  # outside the lock: concurrent requests share one disk sync
+        return result
 
 
 def _weight_limit(document: dict[str, Any], default: int) -> int:

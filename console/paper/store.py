@@ -21,6 +21,7 @@ import duckdb
 COMPACT_AFTER = 5000
 FLUSH_EVERY = 0.25  # seconds
 CHUNK = 1 << 20  # log preallocation step, bytes
+REWIND_AFTER = 4 << 20  # bytes of log after which a flush starts it over
 
 
 class Store:
@@ -34,9 +35,11 @@ class Store:
         self._pos = 0
         self._size = 0
         self._seq = 0
+        self._synced = 0
         self._pending: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._db_lock = threading.Lock()
+        self._sync_lock = threading.Lock()
         self._wake = threading.Event()
         self._closing = threading.Event()
         self._flusher: threading.Thread | None = None
@@ -69,6 +72,7 @@ class Store:
         self._write_db(tail)
         self._fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._pos = self._size = 0
+        self._synced = self._seq
         self._grow()
         self._closing.clear()
         self._flusher = threading.Thread(target=self._flush_loop, name="paper-journal", daemon=True)
@@ -76,32 +80,38 @@ class Store:
         return entries
 
     def append(self, entry: dict[str, Any]) -> None:
-        """Write one entry durably (synced log line) and queue it for DuckDB."""
+        """Write one entry to the log and queue it for DuckDB; ``sync`` makes it durable."""
         if self._fd < 0:
             return
+        text = json.dumps(entry, separators=(",", ":"))
         with self._lock:
             self._seq += 1
-            text = json.dumps(entry, separators=(",", ":"))
             self._write_line(self._seq, text)
-            os.fdatasync(self._fd)
             self._pending.append((self._seq, text))
         if len(self._pending) >= 500:
             self._wake.set()
 
-    def flush(self) -> None:
-        """Move every logged entry into DuckDB and trim the log."""
-        with self._db_lock:
-            with self._lock:
-                batch, self._pending = self._pending, []
-            if not batch:
+    def sync(self) -> None:
+        """Return once every entry appended so far is on disk (one sync serves concurrent callers)."""
+        if self._fd < 0:
+            return
+        target = self._seq
+        with self._sync_lock:
+            if self._synced >= target:
                 return
+            written = self._seq
+            os.fdatasync(self._fd)
+            self._synced = written
+
+    def flush(self) -> None:
+        """Move every logged entry into DuckDB; once the log is long, start it over."""
+        with self._db_lock, self._lock:
+            batch, self._pending = self._pending, []
             self._write_db(batch)
-            with self._lock:
+            if self._pos > REWIND_AFTER:
+                # every line is in DuckDB now: older lines may be overwritten (replay skips old seqs)
                 self._pos = 0
-                for seq, text in self._pending:
-                    self._write_line(seq, text)
-                os.pwrite(self._fd, b"\0", self._pos)
-                os.fdatasync(self._fd)
+                os.pwrite(self._fd, b"\0", 0)
 
     def _write_line(self, seq: int, text: str) -> None:
         data = f'{{"seq":{seq},"entry":{text}}}\n'.encode()
@@ -115,7 +125,7 @@ class Store:
         self._size += CHUNK
         os.fsync(self._fd)
 
-    def _write_db(self, batch: list[tuple[int, str]]) -> None:
+    def _write_db(self, batch: list[tuple[int, str]]) -> None:  # under _lock or before the log opens
         if not batch or self._con is None:
             return
         self._con.execute("BEGIN")
@@ -132,18 +142,21 @@ class Store:
         return self._con is not None and self._seq > COMPACT_AFTER
 
     def replace_all(self, entries: list[dict[str, Any]]) -> None:
-        """Replace the whole journal with these entries in one transaction."""
+        """Replace the whole journal with these entries in one transaction (seqs keep growing)."""
         if self._con is None:
             return
         self.flush()
         with self._db_lock, self._lock:
+            rows = [(self._seq + i, json.dumps(e, separators=(",", ":"))) for i, e in enumerate(entries, start=1)]
             self._con.execute("BEGIN")
             self._con.execute("DELETE FROM journal")
-            rows = [(i, json.dumps(e, separators=(",", ":"))) for i, e in enumerate(entries, start=1)]
             if rows:
                 self._con.executemany("INSERT INTO journal VALUES (?, ?)", rows)
             self._con.execute("COMMIT")
-            self._seq = len(entries)
+            self._seq += len(rows)
+            self._synced = self._seq
+            self._pos = 0
+            os.pwrite(self._fd, b"\0", 0)
 
     def close(self) -> None:
         """Flush, stop the background thread and close both files."""
@@ -155,6 +168,7 @@ class Store:
             self._flusher.join(timeout=5)
         self.flush()
         with self._db_lock, self._lock:
+            os.fdatasync(self._fd)
             os.close(self._fd)
             self._fd = -1
             self._con.close()

@@ -131,3 +131,33 @@ def test_custom_starting_balances() -> None:
     exchange = PaperExchange(starting_balances={"spot": {"USDT": D("500"), "BTC": D("1")}})
     assert exchange.spot.balances == {"USDT": [D("500"), D(0)], "BTC": [D("1"), D(0)]}
     assert exchange.futures.wallet == D("10000")
+
+
+def test_journal_log_rewinds_and_replays_exactly_once(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from console.paper.store import Store, REWIND_AFTER
+        store = Store(Path({str(tmp_path)!r}))
+        store.open()
+        n = 0
+        while store._pos <= REWIND_AFTER:
+            n += 1
+            store.append({{"n": n, "pad": "x" * 1500}})
+        store.flush()  # into DuckDB; the log starts over
+        assert store._pos == 0
+        for _ in range(3):
+            n += 1
+            store.append({{"n": n}})
+        store.sync()
+        print(n)
+        os._exit(0)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=120, capture_output=True, text=True)
+    total = int(done.stdout)
+    from console.paper.store import Store
+
+    store = Store(tmp_path)
+    entries = store.open()
+    store.close()
+    assert [e["n"] for e in entries] == list(range(1, total + 1))
