@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=int(os.environ.get("CONSOLE_PAPER_PORT", "8765")))
     parser.add_argument("--rules-spot", type=Path, help="raw /api/v3/exchangeInfo JSON (default: built-in rules)")
     parser.add_argument("--rules-futures", type=Path, help="raw /fapi/v1/exchangeInfo JSON (default: built-in rules)")
-    parser.add_argument("--feed", choices=("synthetic", "replay", "live"), default=os.environ.get("CONSOLE_PAPER_FEED", "synthetic"))
+    parser.add_argument("--feed", choices=("synthetic", "replay", "live"),
+                        default=os.environ.get("CONSOLE_PAPER_FEED", "synthetic"))
     parser.add_argument("--candles", type=Path, default=os.environ.get("CONSOLE_PAPER_CANDLES") or None,
                         help="candle CSV for --feed replay")
     parser.add_argument("--speed", type=float, default=float(os.environ.get("CONSOLE_PAPER_SPEED", "60")))

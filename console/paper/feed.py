@@ -294,4 +294,4 @@ class LiveFeed(Feed):
         if end_ms is not None:
             query += f"&endTime={end_ms}"
         rows = self._get(query)
-        return [(int(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])) for r in rows]  # type: ignore[union-attr]
+        return [(int(r[0]), *(float(v) for v in r[1:6])) for r in rows]  # type: ignore[union-attr, misc]

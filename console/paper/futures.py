@@ -119,7 +119,8 @@ class FuturesBook(Book):
         if side not in ("BUY", "SELL"):
             raise mandatory("side") if not side else bad_request(-1117, "Invalid side.")
         if kind in ALGO_TYPES:
-            raise ApiError(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.")
+            raise ApiError(400, -4120, "Order type not supported for this endpoint. "
+                                       "Please use the Algo Order API endpoints instead.")
         if kind not in ("MARKET", "LIMIT"):
             raise mandatory("type") if not kind else bad_request(-1116, "Invalid orderType.")
         if params.get("positionSide", "BOTH") != "BOTH":
@@ -151,10 +152,12 @@ class FuturesBook(Book):
             qty = min(qty, abs(pos.amount))
         rules.check_notional(qty * reference, market_order=kind == "MARKET", reduce_only=reduce_only)
         if kind == "LIMIT" and tif == "GTX" and crosses:
-            raise ApiError(400, -5022, "Due to the order could not be executed as maker, the Post Only order will be rejected. The order will not be recorded in the order history")
+            raise ApiError(400, -5022, "Due to the order could not be executed as maker, the Post Only order will be "
+                                       "rejected. The order will not be recorded in the order history")
         if not reduce_only:
             self._check_margin(rules, pos, signed, reference, crosses)
-        order = self.add_order(Order(market="futures", symbol=rules.symbol, order_id=self.new_order_id(), client_order_id=cid,
+        order = self.add_order(Order(market="futures", symbol=rules.symbol, order_id=self.new_order_id(),
+                                     client_order_id=cid,
                                      side=side, type=kind, orig_qty=qty, time=self.now_ms(), price=price or ZERO,
                                      time_in_force=tif or "GTC", reduce_only=reduce_only))
         if crosses:

@@ -44,7 +44,8 @@ def _position_json(ex: "PaperExchange", p: Position) -> dict[str, Any]:
         liq = max(Decimal(0), p.entry * (1 - direction * (1 / Decimal(p.leverage) - mmr)))
     return {"symbol": p.symbol, "positionSide": "BOTH", "positionAmt": fmt(p.amount), "entryPrice": fmt(p.entry),
             "breakEvenPrice": fmt(p.entry), "markPrice": fmt(mark), "unRealizedProfit": fmt8(unpnl),
-            "unrealizedProfit": fmt8(unpnl), "liquidationPrice": fmt8(liq), "isolatedMargin": fmt8(p.isolated_wallet + (unpnl if p.isolated else 0)),
+            "unrealizedProfit": fmt8(unpnl), "liquidationPrice": fmt8(liq),
+            "isolatedMargin": fmt8(p.isolated_wallet + (unpnl if p.isolated else 0)),
             "notional": fmt8(notional), "marginAsset": "USDT", "isolatedWallet": fmt8(p.isolated_wallet),
             "initialMargin": fmt8(initial), "maintMargin": fmt8(maint), "positionInitialMargin": fmt8(initial),
             "openOrderInitialMargin": "0", "adl": 0, "bidNotional": "0", "askNotional": "0",

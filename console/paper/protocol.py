@@ -62,7 +62,8 @@ def parse_decimal(params: dict[str, str], name: str, required: bool = False) -> 
     try:
         value = Decimal(raw)
     except ArithmeticError:
-        raise bad_request(-1100, f"Illegal characters found in parameter '{name}'; legal range is '^([0-9]{{1,20}})(\\.[0-9]{{1,20}})?$'.") from None
+        raise bad_request(-1100, f"Illegal characters found in parameter '{name}'; "
+                                 "legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'.") from None
     if not value.is_finite():
         raise bad_request(-1100, f"Illegal characters found in parameter '{name}'.")
     return value
@@ -75,7 +76,8 @@ def parse_int(params: dict[str, str], name: str, default: int | None = None) -> 
     try:
         return int(raw)
     except ValueError:
-        raise bad_request(-1100, f"Illegal characters found in parameter '{name}'; legal range is '^[0-9]{{1,20}}$'.") from None
+        raise bad_request(-1100, f"Illegal characters found in parameter '{name}'; "
+                                 "legal range is '^[0-9]{1,20}$'.") from None
 
 
 def fmt8(value: Decimal) -> str:

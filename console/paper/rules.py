@@ -64,7 +64,8 @@ class SymbolRules:
         """Raise the notional rejection Binance gives for this market."""
         if self.notional_filter == "MIN_NOTIONAL_FUTURES":
             if not reduce_only and self.min_notional and notional < self.min_notional:
-                raise ApiError(400, -4164, f"Order's notional must be no smaller than {_plain(self.min_notional)} (unless you choose reduce only).")
+                raise ApiError(400, -4164, f"Order's notional must be no smaller than {_plain(self.min_notional)} "
+                                           "(unless you choose reduce only).")
             return
         check_min = not market_order or self.apply_min_to_market
         check_max = not market_order or self.apply_max_to_market
@@ -101,7 +102,8 @@ def parse_symbol(raw: dict[str, Any], futures: bool) -> SymbolRules:
         elif kind == "LOT_SIZE":
             fields.update(step=_dec(f.get("stepSize")), min_qty=_dec(f.get("minQty")), max_qty=_dec(f.get("maxQty")))
         elif kind == "MARKET_LOT_SIZE":
-            fields.update(market_step=_dec(f.get("stepSize")), market_min_qty=_dec(f.get("minQty")), market_max_qty=_dec(f.get("maxQty")))
+            fields.update(market_step=_dec(f.get("stepSize")), market_min_qty=_dec(f.get("minQty")),
+                          market_max_qty=_dec(f.get("maxQty")))
         elif kind == "NOTIONAL":
             fields.update(min_notional=_dec(f.get("minNotional")), max_notional=_dec(f.get("maxNotional")),
                           apply_min_to_market=bool(f.get("applyMinToMarket", True)),

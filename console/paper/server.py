@@ -100,7 +100,8 @@ class PaperExchange:
         self._server.daemon_threads = True
         self.base_url = f"http://{host}:{self._server.server_address[1]}"
         self._stopping.clear()
-        self._threads = [threading.Thread(target=self._server.serve_forever, args=(0.05,), name="paper-exchange", daemon=True),
+        self._threads = [threading.Thread(target=self._server.serve_forever, args=(0.05,), name="paper-exchange",
+                                          daemon=True),
                          threading.Thread(target=self._match_loop, name="paper-matcher", daemon=True)]
         for thread in self._threads:
             thread.start()
@@ -122,6 +123,8 @@ class PaperExchange:
     def reset(self) -> None:
         """Wipe orders, trades and positions and restore the starting wallet."""
         with self.lock:
+            if not self.store.is_open and self._store_dir is not None:
+                self.store.open()
             self.spot.reset()
             self.futures.reset()
             self.spot.drain()

@@ -13,6 +13,7 @@ from console.paper.rules import SymbolRules
 FEE = Decimal("0.001")
 TYPES = ("MARKET", "LIMIT", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
 STOPS = ("STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
+LIMITS = ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT")
 
 
 def duplicate() -> ApiError:
@@ -54,15 +55,15 @@ class SpotBook(Book):
             raise mandatory("side") if not side else bad_request(-1117, "Invalid side.")
         if kind not in TYPES:
             raise mandatory("type") if not kind else bad_request(-1116, "Invalid orderType.")
-        if kind not in rules.order_types:
-            raise bad_request(-1013, "Order type not supported for this symbol.") if rules.order_types else bad_request(-1116, "Invalid orderType.")
+        if rules.order_types and kind not in rules.order_types:
+            raise bad_request(-1013, "Order type not supported for this symbol.")
         if not rules.trading:
             raise bad_request(-1013, "Market is closed.")
         cid = client_id or self.client_id_for(params, duplicate())
         if kind == "MARKET":
             return self._market(rules, params, side, cid)
         qty = parse_decimal(params, "quantity", required=True)
-        price = parse_decimal(params, "price", required=kind in ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"))
+        price = parse_decimal(params, "price", required=kind in LIMITS)
         stop = parse_decimal(params, "stopPrice", required=kind in STOPS)
         tif = params.get("timeInForce", "")
         if kind in ("LIMIT", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"):
@@ -190,11 +191,13 @@ class SpotBook(Book):
             limit_type, stop_type = "LIMIT_MAKER", "STOP_LOSS_LIMIT" if params.get("stopLimitPrice") else "STOP_LOSS"
             legacy = {"abovePrice": params.get("price"), "aboveClientOrderId": params.get("limitClientOrderId"),
                       "belowStopPrice": params.get("stopPrice"), "belowPrice": params.get("stopLimitPrice"),
-                      "belowTimeInForce": params.get("stopLimitTimeInForce"), "belowClientOrderId": params.get("stopClientOrderId")}
+                      "belowTimeInForce": params.get("stopLimitTimeInForce"),
+                      "belowClientOrderId": params.get("stopClientOrderId")}
             if params.get("side") == "BUY":
                 legacy = {"belowPrice": params.get("price"), "belowClientOrderId": params.get("limitClientOrderId"),
                           "aboveStopPrice": params.get("stopPrice"), "abovePrice": params.get("stopLimitPrice"),
-                          "aboveTimeInForce": params.get("stopLimitTimeInForce"), "aboveClientOrderId": params.get("stopClientOrderId")}
+                          "aboveTimeInForce": params.get("stopLimitTimeInForce"),
+                          "aboveClientOrderId": params.get("stopClientOrderId")}
                 legs = [("below", limit_type), ("above", stop_type)]
             else:
                 legs = [("above", limit_type), ("below", stop_type)]
