@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.paper.book import Order, Trade
 from console.paper.futures import Position
-from console.paper.protocol import fmt, fmt8
+from console.paper.protocol import fmt, fmt8, parse_int
 from console.paper.rules import leverage_brackets, maint_margin_ratio, max_notional
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def cancel_all(ex: "PaperExchange", params: dict[str, str], futures: bool) -> An
 def all_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     symbol = ex.futures.rules.get(params.get("symbol")).symbol
     rows = [order_json(o) for o in ex.futures.orders.values() if o.symbol == symbol]
-    return rows[-int(params.get("limit") or 500):]
+    return rows[-(parse_int(params, "limit", 500) or 500):]
 
 
 def user_trades(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from console.paper.book import Order, OrderList, Trade
-from console.paper.protocol import ApiError, fmt8
+from console.paper.protocol import ApiError, fmt8, parse_int
 
 if TYPE_CHECKING:
     from console.paper.server import PaperExchange
@@ -113,7 +113,7 @@ def cancel_open_orders(ex: "PaperExchange", params: dict[str, str], futures: boo
 def all_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     symbol = ex.spot.rules.get(params.get("symbol")).symbol
     rows = [order_json(o) for o in ex.spot.orders.values() if o.symbol == symbol]
-    return rows[-int(params.get("limit") or 500):]
+    return rows[-(parse_int(params, "limit", 500) or 500):]
 
 
 def new_oco(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
