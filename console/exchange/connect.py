@@ -9,44 +9,39 @@ import ccxt
 from console.domain import Market
 
 
-def _table_by_path(exchange: ccxt.Exchange, url: str | None, exact_or_broad: str) -> dict[str, Any]:
-    if not url:
-        return {}
-    path = urlsplit(url).path
-    if path.startswith(("/api", "/sapi")):
-        market_type = "spot"
-    elif path.startswith("/fapi"):
-        market_type = "linear"
-    elif path.startswith("/dapi"):
-        market_type = "inverse"
-    elif path.startswith("/papi"):
-        market_type = "portfolioMargin"
-    elif path.startswith("/eapi"):
-        market_type = "option"
-    else:
-        return {}
-    table = exchange.safe_dict(exchange.exceptions, market_type, {})
-    return exchange.safe_dict(table, exact_or_broad, {})
+def _market_type(url: str | None) -> str | None:
+    path = urlsplit(url or "").path
+    for prefixes, market_type in ((("/api", "/sapi"), "spot"), (("/fapi",), "linear"), (("/dapi",), "inverse"),
+                                  (("/papi",), "portfolioMargin"), (("/eapi",), "option")):
+        if path.startswith(prefixes):
+            return market_type
+    return None
 
 
 # ccxt maps -1013 ("Filter failure: NOTIONAL" and friends) to BadRequest; it is an invalid order.
 _FILTER_FAILURE = {"-1013": ccxt.InvalidOrder}
 
 
+def _exceptions_by_path(exchange: ccxt.Exchange, url: str | None, exact_or_broad: str) -> dict:
+    market_type = _market_type(url)
+    if market_type is None:
+        return {}
+    table = exchange.safe_dict(exchange.safe_dict(exchange.exceptions, market_type, {}), exact_or_broad, {})
+    return {**table, **_FILTER_FAILURE} if exact_or_broad == "exact" else table
+
+
 class BinanceSpot(ccxt.binance):
     """ccxt.binance that picks its error table by URL path, so any host works."""
 
     def get_exceptions_by_url(self, url: str | None, exactOrBroad: str) -> dict:
-        table = _table_by_path(self, url, exactOrBroad)
-        return {**table, **_FILTER_FAILURE} if exactOrBroad == "exact" else table
+        return _exceptions_by_path(self, url, exactOrBroad)
 
 
 class BinanceUsdm(ccxt.binanceusdm):
     """ccxt.binanceusdm that picks its error table by URL path, so any host works."""
 
     def get_exceptions_by_url(self, url: str | None, exactOrBroad: str) -> dict:
-        table = _table_by_path(self, url, exactOrBroad)
-        return {**table, **_FILTER_FAILURE} if exactOrBroad == "exact" else table
+        return _exceptions_by_path(self, url, exactOrBroad)
 
 
 def rebase_urls(urls: dict[str, Any], base_url: str) -> dict[str, Any]:
