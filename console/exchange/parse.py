@@ -221,6 +221,8 @@ def candles_frame(rows: list[list], timeframe: str, now_ms: int) -> pd.DataFrame
     """OHLCV rows -> DataFrame of closed candles (ts UTC, floats for charts)."""
     frame = pd.DataFrame(rows, columns=["ts", "open", "high", "low", "close", "volume"])
     if not frame.empty:
+        # A venue whose clock runs ahead of ours (a fast replay) still ends with its forming candle.
+        now_ms = max(now_ms, int(frame["ts"].iloc[-1]))
         frame = frame[frame["ts"] + timeframe_ms(timeframe) <= now_ms]
     frame = frame.astype({c: "float64" for c in ("open", "high", "low", "close", "volume")})
     frame["ts"] = pd.to_datetime(frame["ts"].astype("int64"), unit="ms", utc=True)

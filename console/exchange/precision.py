@@ -143,6 +143,11 @@ def plain(value: Decimal) -> str:
     return text or "0"
 
 
+def _short(value: Decimal) -> Decimal:
+    """At most 8 decimals for messages (a quote amount converted to base has many more)."""
+    return value if value.as_tuple().exponent >= -8 else value.quantize(Decimal("1e-8"))
+
+
 def smallest_quantity(rules: SymbolRules, price: Decimal | None, *, market_order: bool) -> Decimal:
     """The smallest quantity the exchange accepts at ``price`` (min quantity and min notional)."""
     low, _ = rules.quantity_bounds(market_order)
@@ -210,7 +215,7 @@ def check_notional(rules: SymbolRules, quantity: Decimal, price: Decimal, *, mar
     if not exempt and notional < rules.min_notional:
         least = smallest_quantity(rules, price, market_order=market_order)
         raise InvalidOrder(
-            f"{plain(quantity)} {rules.base} at {plain(price)} is worth {plain(notional)} {rules.quote}, "
+            f"{plain(_short(quantity))} {rules.base} at {plain(price)} is worth {plain(_short(notional))} {rules.quote}, "
             f"below the minimum order value {plain(rules.min_notional)} {rules.quote} for {rules.symbol}; "
             f"{verb} at least {plain(least)} {rules.base}{_about(rules, least, price)}"
         )

@@ -81,3 +81,11 @@ def test_candles_keep_only_closed_ones(samples):
     assert len(frame) == 2 and frame["close"].iloc[-1] == 70459.4
     assert frame["ts"].iloc[0] == datetime(2024, 4, 10, 8, 41, tzinfo=timezone.utc)
     assert len(candles_frame(rows, "1m", 1712738640000)) == 3
+
+
+def test_candles_from_a_venue_running_ahead_of_our_clock_drop_only_the_forming_one(samples):
+    rows = [[r[0], float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])]
+            for r in samples["fetchOHLCV_usdm_1m"]["httpResponse"]]
+    an_hour_behind = rows[-1][0] - 3_600_000  # a replay at 60x is ahead of the wall clock
+    frame = candles_frame(rows, "1m", an_hour_behind)
+    assert len(frame) == len(rows) - 1
