@@ -18,6 +18,8 @@ from typing import Any
 
 import duckdb
 
+from console.errors import StorageError
+
 COMPACT_AFTER = 5000
 FLUSH_EVERY = 0.25  # seconds
 CHUNK = 1 << 20  # log preallocation step, bytes
@@ -52,8 +54,12 @@ class Store:
         """Open (or create) the files and return every journal entry, oldest first."""
         if self.path is None or self.log_path is None:
             return []
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(str(self.path))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(str(self.path))
+        except (OSError, duckdb.Error) as e:
+            raise StorageError(f"cannot open the paper exchange's state {self.path}: {e}; stop the other "
+                               "process using it, or give the paper exchange another data folder") from e
         self._con.execute("CREATE TABLE IF NOT EXISTS journal (seq BIGINT PRIMARY KEY, entry VARCHAR NOT NULL)")
         rows = self._con.execute("SELECT seq, entry FROM journal ORDER BY seq").fetchall()
         self._seq = rows[-1][0] if rows else 0

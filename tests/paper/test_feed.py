@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.domain import Market
+from console.errors import StorageError
 from console.exchange.connect import make_ccxt
 from console.paper import LiveFeed, PaperExchange, ReplayFeed, SyntheticFeed
 
@@ -130,6 +131,8 @@ def test_standalone_command_serves(tmp_path: Path) -> None:
         url = line.split()[3]
         spot = make_ccxt(Market.SPOT, base_url=url, api_key="k", api_secret="s")
         assert spot.fetch_balance()["USDT"]["free"] == 10000.0
+        with pytest.raises(StorageError, match="another data folder"):  # the state file is that process's
+            PaperExchange(data_dir=tmp_path)
     finally:
         process.terminate()
         process.wait(timeout=10)
