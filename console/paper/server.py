@@ -3,30 +3,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
+from console.paper import futures_api, spot_api
 from console.paper.book import Book
 from console.paper.faults import Faults, Stats
 from console.paper.feed import Feed, SyntheticFeed
 from console.paper.futures import FuturesBook
+from console.paper.handler import Handler
 from console.paper.protocol import ApiError, mandatory
-from console.paper.routes import ROUTES, Route
+from console.paper.routes import Route
 from console.paper.rules import load_rules
 from console.paper.spot import SpotBook
-from console.paper.spot_api import order_json as spot_order_json
-from console.paper.futures_api import order_json as futures_order_json, trade_json as futures_trade_json
-from console.paper.spot_api import trade_json as spot_trade_json
+from console.paper.store import Store
 
 MAX_RECV_WINDOW = 60_000
 log = logging.getLogger(__name__)
@@ -73,8 +69,6 @@ class PaperExchange:
 
     # lifecycle --------------------------------------------------------------------------------
     def _load(self) -> None:
-        from console.paper.store import Store
-
         self.store = Store(self._store_dir)
         entries = self.store.open()
         books: dict[str, Book] = {"spot": self.spot, "futures": self.futures}
@@ -166,15 +160,15 @@ class PaperExchange:
         """Every order the exchange holds in market, as GET order would report it."""
         with self.lock:
             if market == "spot":
-                return [spot_order_json(o) for o in self.spot.orders.values()]
-            return [futures_order_json(o) for o in self.futures.orders.values()]
+                return [spot_api.order_json(o) for o in self.spot.orders.values()]
+            return [futures_api.order_json(o) for o in self.futures.orders.values()]
 
     def exchange_trades(self, market: str = "spot") -> list[dict[str, Any]]:
         """Every fill in market, as myTrades / userTrades would report it."""
         with self.lock:
             if market == "spot":
-                return [spot_trade_json(t) for t in self.spot.trades]
-            return [futures_trade_json(t) for t in self.futures.trades]
+                return [spot_api.trade_json(t) for t in self.spot.trades]
+            return [futures_api.trade_json(t) for t in self.futures.trades]
 
     # requests ---------------------------------------------------------------------------------
     def authenticate(self, headers: Any, query: str, body: str, params: dict[str, str]) -> None:
@@ -232,112 +226,3 @@ def _without_signature(raw: str) -> str:
     if "signature=" not in raw:
         return raw
     return "&".join(part for part in raw.split("&") if not part.startswith("signature="))
-
-
-class Handler(BaseHTTPRequestHandler):
-    """One HTTP request against the exchange bound as the class attribute ``exchange``."""
-
-    exchange: PaperExchange
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server_version = "paper-binance"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def _serve(self, method: str) -> None:
-        ex = self.exchange
-        split = urlsplit(self.path)
-        path, query = split.path, split.query
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        market = "futures" if path.startswith("/fapi") else "spot"
-        route = ROUTES.get((method, path))
-        headers: dict[str, str] = {}
-        fault = None
-        try:
-            banned = ex.banned_until.get(market, 0.0)
-            if banned > ex.clock():
-                raise _banned(banned, ex.clock())
-            fault = ex.faults.take(method, path)
-            if fault is not None:
-                if fault.kind == "latency":
-                    time.sleep(fault.seconds)
-                elif fault.kind == "reset":
-                    return self._reset()
-                elif fault.kind == "error_5xx":
-                    return self._reply(503, b"Service Unavailable", {"Content-Type": "text/plain"})
-                elif fault.kind == "rate_limit":
-                    raise ApiError(429, -1003, "Too many requests; current limit of IP is 6000 requests per minute.",
-                                   {"Retry-After": str(int(fault.seconds) or 1)})
-                elif fault.kind == "ban":
-                    ex.banned_until[market] = ex.clock() + fault.seconds
-                    raise _banned(ex.banned_until[market], ex.clock())
-                elif fault.kind == "clock_skew":
-                    raise ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
-            if route is None:
-                raise ApiError(404, -1000, f"Unknown endpoint {method} {path}.")
-            used, orders = ex.stats.record(path, market, route.weight, route.order)
-            headers["X-MBX-USED-WEIGHT-1M"] = str(used)
-            if route.order:
-                headers["X-MBX-ORDER-COUNT-10S" if market == "spot" else "X-MBX-ORDER-COUNT-1M"] = str(orders)
-            limit = ex.weight_limits[market]
-            if ex.enforce_weight_limits and used > limit:
-                raise ApiError(429, -1003, f"Too much request weight used; current limit is {limit} "
-                               "request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
-                               {"Retry-After": str(60 - int(ex.clock()) % 60)})
-            params = dict(parse_qsl(query, keep_blank_values=True))
-            if body:
-                params.update(parse_qsl(body, keep_blank_values=True))
-            if route.signed:
-                ex.authenticate(self.headers, query, body, params)
-            result = ex.handle(method, path, route, params)
-        except ApiError as e:
-            headers.update(e.headers)
-            return self._reply(e.status, json.dumps(e.body()).encode(), headers)
-        except Exception:  # a bug must answer like Binance's internal error, not drop the connection
-            log.exception("paper exchange failed on %s %s", method, path)
-            body = {"code": -1000, "msg": "An unknown error occurred while processing the request."}
-            return self._reply(500, json.dumps(body).encode(), headers)
-        if fault is not None and fault.kind == "timeout_after_accept":
-            time.sleep(fault.seconds)
-            return self._reset()
-        if fault is not None and fault.kind == "reset_after_accept":
-            return self._reset()
-        self._reply(200, json.dumps(result, separators=(",", ":")).encode(), headers)
-
-    def _reply(self, status: int, data: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", headers.pop("Content-Type", "application/json;charset=UTF-8"))
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _reset(self) -> None:
-        """Drop the connection without an answer (RST, as a crashed proxy would)."""
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        except OSError:
-            pass
-
-
-def _banned(until: float, now: float) -> ApiError:
-    stamp = int(until * 1000)
-    return ApiError(418, -1003, f"Way too much request weight used; IP banned until {stamp}. "
-                    "Please use WebSocket Streams for live updates to avoid bans.",
-                    {"Retry-After": str(max(1, int(until - now + 0.999)))})

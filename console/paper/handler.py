@@ -1,0 +1,143 @@
+"""The HTTP side of the paper exchange: one request in, faults and weights applied, Binance's answer out."""
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import struct
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from console.paper.faults import Fault
+from console.paper.protocol import ApiError
+from console.paper.routes import ROUTES, Route
+
+if TYPE_CHECKING:
+    from console.paper.server import PaperExchange
+
+log = logging.getLogger(__name__)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """One HTTP request against the exchange bound as the class attribute ``exchange``."""
+
+    exchange: PaperExchange
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "paper-binance"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def do_PUT(self) -> None:
+        self._serve("PUT")
+
+    def _serve(self, method: str) -> None:
+        ex = self.exchange
+        split = urlsplit(self.path)
+        path, query = split.path, split.query
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        market = "futures" if path.startswith("/fapi") else "spot"
+        route = ROUTES.get((method, path))
+        headers: dict[str, str] = {}
+        fault = None
+        try:
+            if route is not None:
+                self._count(route, path, market, headers)
+            banned = ex.banned_until.get(market, 0.0)
+            if banned > ex.clock():
+                raise _banned(banned, ex.clock())
+            fault = ex.faults.take(method, path)
+            if fault is not None and self._fault_before(fault, market):
+                return
+            if route is None:
+                raise ApiError(404, -1000, f"Unknown endpoint {method} {path}.")
+            params = dict(parse_qsl(query, keep_blank_values=True))
+            if body:
+                params.update(parse_qsl(body, keep_blank_values=True))
+            if route.signed:
+                ex.authenticate(self.headers, query, body, params)
+            result = ex.handle(method, path, route, params)
+        except ApiError as e:
+            headers.update(e.headers)
+            return self._reply(e.status, json.dumps(e.body()).encode(), headers)
+        except Exception:  # a bug must answer like Binance's internal error, not drop the connection
+            log.exception("paper exchange failed on %s %s", method, path)
+            error = {"code": -1000, "msg": "An unknown error occurred while processing the request."}
+            return self._reply(500, json.dumps(error).encode(), headers)
+        if fault is not None and fault.kind == "timeout_after_accept":
+            time.sleep(fault.seconds)
+            return self._reset()
+        if fault is not None and fault.kind == "reset_after_accept":
+            return self._reset()
+        self._reply(200, json.dumps(result, separators=(",", ":")).encode(), headers)
+
+    def _count(self, route: Route, path: str, market: str, headers: dict[str, str]) -> None:
+        """Count the request's weight into the headers; 429 once the minute's budget is spent."""
+        ex = self.exchange
+        used, orders = ex.stats.record(path, market, route.weight, route.order)
+        headers["X-MBX-USED-WEIGHT-1M"] = str(used)
+        if route.order:
+            headers["X-MBX-ORDER-COUNT-10S" if market == "spot" else "X-MBX-ORDER-COUNT-1M"] = str(orders)
+        limit = ex.weight_limits[market]
+        if ex.enforce_weight_limits and used > limit:
+            raise ApiError(429, -1003, f"Too much request weight used; current limit is {limit} request weight "
+                           "per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+                           {"Retry-After": str(60 - int(ex.clock()) % 60)})
+
+    def _fault_before(self, fault: Fault, market: str) -> bool:
+        """Apply a fault that acts before the request executes; True when it already answered."""
+        ex = self.exchange
+        if fault.kind == "latency":
+            time.sleep(fault.seconds)
+        elif fault.kind == "reset":
+            self._reset()
+            return True
+        elif fault.kind == "error_5xx":
+            self._reply(503, b"Service Unavailable", {"Content-Type": "text/plain"})
+            return True
+        elif fault.kind == "rate_limit":
+            raise ApiError(429, -1003, "Too many requests; current limit of IP is 6000 requests per minute.",
+                           {"Retry-After": str(int(fault.seconds) or 1)})
+        elif fault.kind == "ban":
+            ex.banned_until[market] = ex.clock() + fault.seconds
+            raise _banned(ex.banned_until[market], ex.clock())
+        elif fault.kind == "clock_skew":
+            raise ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
+        return False
+
+    def _reply(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json;charset=UTF-8"))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reset(self) -> None:
+        """Drop the connection without an answer (RST, as a crashed proxy would)."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+
+def _banned(until: float, now: float) -> ApiError:
+    stamp = int(until * 1000)
+    return ApiError(418, -1003, f"Way too much request weight used; IP banned until {stamp}. "
+                    "Please use WebSocket Streams for live updates to avoid bans.",
+                    {"Retry-After": str(max(1, int(until - now + 0.999)))})
