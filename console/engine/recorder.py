@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from console.domain import Market, Order, OrderRequest, OrderStatus, Venue, split_symbol
-from console.errors import ConsoleError, InvalidInput
+from console.errors import ConsoleError
 from console.storage import bots, journal, trades
 from console.storage.db import Database
 
@@ -59,7 +59,9 @@ class DbJournal:
         Return True when a new trade row was written.
         """
         with self._db.transaction() as cur:
-            if not _journaled(cur, order.client_order_id):
+            update = dict(status=order.status, exchange_order_id=order.exchange_order_id,
+                          response=order_dict(order))
+            if not journal.try_update(cur, order.client_order_id, **update):
                 journal.add_pending(
                     cur,
                     client_order_id=order.client_order_id,
@@ -72,13 +74,7 @@ class DbJournal:
                     request={"quantity": str(order.quantity), "price": _s(order.price),
                              "account": self._owner.account},
                 )
-            journal.update(
-                cur,
-                order.client_order_id,
-                status=order.status,
-                exchange_order_id=order.exchange_order_id,
-                response=order_dict(order),
-            )
+                journal.update(cur, order.client_order_id, **update)
             if order.filled > 0 and order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
                 inserted, stored = trades.record_with_pnl(cur, trade_record(order, self._owner, self._value))
                 if inserted and self._owner.bot_id is not None:
@@ -100,14 +96,6 @@ def open_entries(db: Database, bot_id: int | None = None, venue: Venue | None = 
     """Open journal entries, of one bot when ``bot_id`` is given."""
     entries = journal.open_entries(db.cursor(), venue=venue)
     return entries if bot_id is None else [e for e in entries if e.bot_id == bot_id]
-
-
-def _journaled(cur, client_order_id: str) -> bool:
-    try:
-        journal.get(cur, client_order_id)
-    except InvalidInput:
-        return False
-    return True
 
 
 def account_of(entry) -> str:

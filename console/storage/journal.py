@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 from console.domain import Market, OrderStatus, OrderType, Side, Venue
@@ -91,19 +92,20 @@ def add_pending(
 ) -> None:
     """Journal an order intent as PENDING; a client order id is used once only."""
     now = utc_now_naive()
-    with atomic(cur):
-        if cur.execute("SELECT 1 FROM orders WHERE client_order_id = ?", [client_order_id]).fetchone():
-            raise InvalidInput(
-                f"client order id {client_order_id} is already journaled; give each order a new id"
+    try:
+        with atomic(cur):
+            cur.execute(
+                f"INSERT INTO orders ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)",
+                [
+                    client_order_id, bot_id, Venue(venue).value, Market(market).value, symbol,
+                    Side(side).value, OrderType(type).value, OrderStatus.PENDING.value,
+                    _json(request), now, now,
+                ],
             )
-        cur.execute(
-            f"INSERT INTO orders ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)",
-            [
-                client_order_id, bot_id, Venue(venue).value, Market(market).value, symbol,
-                Side(side).value, OrderType(type).value, OrderStatus.PENDING.value,
-                _json(request), now, now,
-            ],
-        )
+    except duckdb.ConstraintException:
+        raise InvalidInput(
+            f"client order id {client_order_id} is already journaled; give each order a new id"
+        ) from None
 
 
 def update(
@@ -115,13 +117,26 @@ def update(
     response: dict[str, Any] | None = None,
 ) -> None:
     """Record what the exchange said; a None exchange id or response keeps the stored one."""
+    if not try_update(cur, client_order_id, status=status, exchange_order_id=exchange_order_id, response=response):
+        raise InvalidInput(f"client order id {client_order_id} is not in the journal; check the id")
+
+
+def try_update(
+    cur: Cursor,
+    client_order_id: str,
+    *,
+    status: OrderStatus,
+    exchange_order_id: str | None = None,
+    response: dict[str, Any] | None = None,
+) -> bool:
+    """Like ``update``; return False instead of raising when the id was never journaled."""
     with atomic(cur):
-        get(cur, client_order_id)
-        cur.execute(
+        row = cur.execute(
             "UPDATE orders SET status = ?, exchange_order_id = coalesce(?, exchange_order_id), "
-            "response = coalesce(?, response), updated_at = ? WHERE client_order_id = ?",
+            "response = coalesce(?, response), updated_at = ? WHERE client_order_id = ? RETURNING 1",
             [OrderStatus(status).value, exchange_order_id, _json(response), utc_now_naive(), client_order_id],
-        )
+        ).fetchone()
+    return row is not None
 
 
 def get(cur: Cursor, client_order_id: str) -> JournalEntry:
