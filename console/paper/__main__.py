@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import threading
 from pathlib import Path
 
+from console.lifecycle import serve_until_stopped
 from console.paper.feed import Feed, LiveFeed, ReplayFeed, SyntheticFeed
 from console.paper.server import PaperExchange
 
@@ -45,14 +44,7 @@ def main(argv: list[str] | None = None) -> None:
                              feed=make_feed(args), api_key=args.api_key, api_secret=args.api_secret)
     url = exchange.start(host=args.host, port=args.port)
     print(f"paper exchange at {url} ({exchange.feed.describe()}); Ctrl-C stops it", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        exchange.stop()
+    serve_until_stopped(exchange.stop)
 
 
 if __name__ == "__main__":

@@ -232,7 +232,9 @@ class Book:
     def open_orders(self, symbol: str | None) -> list[Order]:
         if symbol:
             self.rules.get(symbol)
-        return [o for o in self.orders.values() if o.is_open and (not symbol or o.symbol == symbol)]
+        symbols = [symbol] if symbol else list(self.resting)
+        ids = sorted(i for s in symbols for i in self.resting.get(s, ()))
+        return [self.orders[i] for i in ids if self.orders[i].is_open]
 
     def trade_history(self, params: dict[str, str]) -> list[Trade]:
         rules = self.rules.get(params.get("symbol"))
@@ -259,7 +261,8 @@ class Book:
             return None
         entry = {"market": self.market, "orders": [o.to_doc() for o in self._dirty.values()],
                  "trades": [t.to_doc() for t in self._new_trades], "account": self.account_doc(),
-                 "lists": [vars(x) for x in self.lists.values() if any(i in self._dirty for i in x.order_ids)]}
+                 "lists": [vars(self.lists[i]) for i in {o.order_list_id for o in self._dirty.values()}
+                           if i in self.lists]}
         self._dirty = {}
         self._new_trades = []
         self._account_dirty = False

@@ -82,8 +82,8 @@ class FuturesBook(Book):
 
     def order_margin(self) -> Decimal:
         total = ZERO
-        for order in self.orders.values():
-            if order.is_open and not order.reduce_only:
+        for order in self.open_orders(None):
+            if not order.reduce_only:
                 lev = self.position(order.symbol).leverage
                 total += (order.orig_qty - order.executed_qty) * order.price / lev
         return total
