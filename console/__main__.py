@@ -4,11 +4,9 @@
 """
 from __future__ import annotations
 
-import signal
-import threading
-
 from console.config import load_settings
 from console.errors import ConsoleError
+from console.lifecycle import serve_until_stopped
 
 
 def main() -> int:
@@ -20,14 +18,7 @@ def main() -> int:
         print(f"cannot start: {e}", flush=True)
         return 2
     print(f"console running: {console.banner().text}; {console.engine.reconciled} fill(s) reconciled", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        console.close()
+    serve_until_stopped(console.close)
     return 0
 
 

@@ -41,39 +41,27 @@ class DbJournal:
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None:
         with self._db.transaction() as cur:
-            journal.add_pending(
-                cur,
-                client_order_id=client_order_id,
-                bot_id=self._owner.bot_id,
-                venue=self._owner.venue,
-                market=self._owner.market,
-                symbol=request.symbol,
-                side=request.side,
-                type=request.type,
-                request={**request_dict(request), "account": self._owner.account},
-            )
+            self._add(cur, client_order_id, request.symbol, request.side, request.type, request_dict(request))
+
+    def _add(self, cur, client_order_id: str, symbol: str, side, type, request: dict) -> None:
+        journal.add_pending(
+            cur, client_order_id=client_order_id, bot_id=self._owner.bot_id, venue=self._owner.venue,
+            market=self._owner.market, symbol=symbol, side=side, type=type,
+            request={**request, "account": self._owner.account},
+        )
 
     def resolved(self, order: Order) -> bool:
         """Journal the exchange's view of ``order``; record its trade once it has executed.
 
-        Return True when a new trade row was written.
+        An order the journal has not seen (an OCO leg) is journaled first. Return True when a
+        new trade row was written.
         """
         with self._db.transaction() as cur:
             update = dict(status=order.status, exchange_order_id=order.exchange_order_id,
                           response=order_dict(order))
             if not journal.try_update(cur, order.client_order_id, **update):
-                journal.add_pending(
-                    cur,
-                    client_order_id=order.client_order_id,
-                    bot_id=self._owner.bot_id,
-                    venue=self._owner.venue,
-                    market=self._owner.market,
-                    symbol=order.symbol,
-                    side=order.side,
-                    type=order.type,
-                    request={"quantity": str(order.quantity), "price": _s(order.price),
-                             "account": self._owner.account},
-                )
+                self._add(cur, order.client_order_id, order.symbol, order.side, order.type,
+                          {"quantity": str(order.quantity), "price": _s(order.price)})
                 journal.update(cur, order.client_order_id, **update)
             if order.filled > 0 and order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
                 inserted, stored = trades.record_with_pnl(cur, trade_record(order, self._owner, self._value))
