@@ -153,3 +153,20 @@ def premium_index(ex: "PaperExchange", params: dict[str, str], futures: bool) ->
 
 def unknown(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     raise ApiError(404, -1000, "An unknown error occurred while processing the request.")
+
+
+def depth(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """A thin synthetic book: levels one tick apart around the bid and ask the exchange fills at."""
+    rules = rules_of(ex, futures)
+    r = rules.get(params.get("symbol"))
+    book = ex.futures if futures else ex.spot
+    levels = min(parse_int(params, "limit", 100) or 100, 20)
+    step = r.tick or Decimal("0.00000001")
+    bid, ask = book.bid(r), book.ask(r)
+    qty = f"{(r.min_qty or Decimal(1)) * 100:f}"
+    result: dict[str, Any] = {"lastUpdateId": ex.now_ms(),
+                              "bids": [[price_text(rules, r.symbol, bid - i * step, futures), qty] for i in range(levels)],
+                              "asks": [[price_text(rules, r.symbol, ask + i * step, futures), qty] for i in range(levels)]}
+    if futures:
+        result.update(E=ex.now_ms(), T=ex.now_ms())
+    return result

@@ -30,7 +30,10 @@ def _table() -> dict[tuple[str, str], Route]:
         r[("GET", prefix + "/ticker/price")] = Route(public.ticker_price, 2)
         r[("GET", prefix + "/ticker/bookTicker")] = Route(public.book_ticker, 2)
         r[("GET", prefix + "/klines")] = Route(public.klines, 5 if futures else 2)
+        r[("GET", prefix + "/depth")] = Route(public.depth, 5)
     r[("GET", "/fapi/v1/premiumIndex")] = Route(public.premium_index, 1)
+    r[("GET", "/fapi/v1/markPriceKlines")] = Route(public.klines, 5)
+    r[("GET", "/fapi/v1/indexPriceKlines")] = Route(public.klines, 5)
 
     s = spot_api
     r[("GET", "/api/v3/account")] = Route(s.account, 20, signed=True)

@@ -164,3 +164,14 @@ def test_conditional_orders_rest_on_the_algo_endpoint_and_close_the_position(fut
 def test_conditional_order_that_would_trigger_at_once_is_rejected(futures) -> None:
     with pytest.raises(ccxt.OrderImmediatelyFillable):
         futures.create_order(BTC, "market", "sell", 0.01, None, {"stopLossPrice": 31000})
+
+
+def test_mark_price_klines_cancel_all_and_history(futures) -> None:
+    assert futures.fetch_ohlcv(BTC, "1m", limit=3, params={"price": "mark"})[-1][4] == 30000.0
+    assert futures.fetch_funding_rate(BTC)["markPrice"] == 30000.0
+    assert futures.fetch_leverage(BTC)["longLeverage"] == 20
+    futures.create_order(BTC, "limit", "buy", 0.01, 29000)
+    futures.create_order(BTC, "limit", "buy", 0.01, 28000)
+    futures.cancel_all_orders(BTC)
+    assert futures.fetch_open_orders(BTC) == []
+    assert [o["status"] for o in futures.fetch_orders(BTC)] == ["canceled", "canceled"]

@@ -213,3 +213,11 @@ def test_concurrent_clients_keep_the_books_consistent(exchange: PaperExchange) -
     assert len(trades) == 40 and len({t["id"] for t in trades}) == 40
     assert balances(exchange)["BTC"] == (D("0.040") - D("0.00004"), 0)
     assert balances(exchange)["USDT"] == (D("10000") - 40 * D("0.001") * D("30001.50"), 0)
+
+
+def test_order_book_and_tickers(spot) -> None:
+    book = spot.fetch_order_book("BTC/USDT", 5)
+    assert book["bids"][0][0] == 29998.5 and book["asks"][0][0] == 30001.5  # where a market order fills
+    assert len(book["bids"]) == 5 and book["bids"][1][0] == 29998.49
+    tickers = spot.fetch_tickers(["BTC/USDT", "ETH/USDT"])
+    assert tickers["ETH/USDT"]["last"] == 2000.0
