@@ -19,7 +19,7 @@ from console.domain import Market  # noqa: E402
 from console.exchange.connect import make_ccxt  # noqa: E402
 from console.paper import PaperExchange  # noqa: E402
 
-ROUNDS = 400
+ROUNDS = 600
 CONCURRENT_SECONDS = 5.0
 CLIENTS = 4
 
@@ -83,7 +83,7 @@ def main() -> None:
             print(f"ping round trip (median of {len(pings)}): {ping_ms:.3f} ms")
             print(f"market order round trip (median of {len(orders)}): {order_ms:.3f} ms")
             print(f"orders/second from {CLIENTS} concurrent clients: {throughput(url):.0f}")
-            print(f"journal: {exchange.store.path}")
+            print(f"state kept durably in {Path(folder).name}/paper.duckdb (synced journal log in front)")
         finally:
             exchange.stop()
         print(f"ratio {order_ms / ping_ms:.2f}")
