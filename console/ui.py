@@ -136,14 +136,23 @@ def money(value: object, digits: int = 2) -> str:
     return "—" if number != number else f"{number:,.{digits}f}"
 
 
+def plain(value: object) -> str:
+    """Write a Decimal (or any number) without trailing zeros or exponent; '—' for None."""
+    if value is None:
+        return "—"
+    try:
+        return f"{Decimal(str(value)).normalize():f}"
+    except ArithmeticError:
+        return str(value)
+
+
 def preview_table(preview: Any) -> pd.DataFrame:
     """One row describing a normalised order preview: quantity, price, notional and fee."""
-    quantity = f"{preview.quantity.normalize():f}"
     return pd.DataFrame([{
         "symbol": preview.symbol, "market": preview.market.value, "side": preview.side.value,
-        "quantity": quantity, "price": f"{preview.price.normalize():f}",
+        "quantity": plain(preview.quantity), "price": plain(preview.price),
         "notional": f"{preview.notional.quantize(Decimal('0.01'))}",
-        "fee": f"{preview.fee.normalize():f} {preview.fee_asset}",
+        "fee": f"{plain(preview.fee)} {preview.fee_asset}",
     }])
 
 

@@ -24,7 +24,7 @@ def bot_panel() -> None:
         return
     st.dataframe(status[[c for c in COLUMNS if c in status]], hide_index=True, key="bot_table")
     for row in status.itertuples():
-        cols = st.columns([3, 2, 1])
+        cols = st.columns([3, 2, 1], vertical_alignment="center")
         cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market} · trades today: {row.trades_today} · "
                          f"PnL today: {ui.money(row.pnl_today)}")
         cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))

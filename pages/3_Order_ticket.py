@@ -13,8 +13,8 @@ def place(ticket: dict) -> None:
     except ui.ConsoleError as e:
         ui.note("ticket", "error", str(e))
         return
-    price = f" at {order.average_price.normalize():f}" if order.average_price else ""
-    ui.note("ticket", "ok", f"{order.status.value}: {order.side.value} {order.filled.normalize():f} "
+    price = f" at {ui.plain(order.average_price)}" if order.average_price else ""
+    ui.note("ticket", "ok", f"{order.status.value}: {order.side.value} {ui.plain(order.filled)} "
                             f"{order.symbol} {order.market.value}{price} (id {order.client_order_id})")
     st.session_state.pop("ticket_preview", None)
 
@@ -28,8 +28,8 @@ def open_panel() -> None:
     if positions is not None and positions.empty:
         st.caption("No open positions.")
     for row in [] if positions is None else positions.itertuples():
-        cols = st.columns([4, 1])
-        cols[0].markdown(f"**{row.symbol}** {row.side} {row.quantity} @ {row.entry_price} · "
+        cols = st.columns([3, 1], vertical_alignment="center")
+        cols[0].markdown(f"**{row.symbol}** {row.side} {ui.plain(row.quantity)} @ {ui.plain(row.entry_price)} · "
                          f"uPnL {ui.money(row.unrealized_pnl)} · {row.leverage}x")
         cols[1].button("Close", key=f"close_{row.symbol}", on_click=ui.callback(
             "open", con.close_position, row.symbol, done=f"Closed the {row.symbol} position"))
@@ -38,15 +38,16 @@ def open_panel() -> None:
     if orders is not None and orders.empty:
         st.caption("No open orders.")
     for row in [] if orders is None else orders.itertuples():
-        cols = st.columns([4, 1])
-        cols[0].markdown(f"**{row.symbol}** {row.market} {row.side} {row.type} {row.quantity} @ "
-                         f"{row.price if row.price is not None else row.stop_price}")
+        cols = st.columns([3, 1], vertical_alignment="center")
+        stop = f" (stop {ui.plain(row.stop_price)})" if row.stop_price is not None else ""
+        cols[0].markdown(f"**{row.symbol}** {row.market} {row.side} {row.type.replace('_', ' ')} "
+                         f"{ui.plain(row.quantity)} @ {ui.plain(row.price)}{stop}")
         cols[1].button("Cancel", key=f"cancel_{row.client_order_id}", on_click=ui.callback(
             "open", con.cancel_order, row.market, row.symbol, row.client_order_id,
             done=f"Cancelled {row.client_order_id}"))
 
 
-ticket_col, open_col = st.columns([3, 2], gap="large")
+ticket_col, open_col = st.columns([1, 1], gap="large")
 with ticket_col:
     st.subheader("Market order")
     market = st.radio("Market", ["spot", "futures"], horizontal=True, key="ticket_market")

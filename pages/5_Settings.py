@@ -43,7 +43,7 @@ with st.form("account"):
     st.form_submit_button("Save keys", on_click=save_keys)
 ui.show("accounts")
 names = ["paper", *([] if profiles is None else profiles["name"].tolist())]
-cols = st.columns([2, 1, 1])
+cols = st.columns([2, 1, 1], vertical_alignment="bottom")
 chosen = cols[0].selectbox("Profile", names, key="acct_chosen")
 if cols[1].button("Test connection", key="acct_test"):
     with st.spinner(f"Signing in with {chosen}…"):

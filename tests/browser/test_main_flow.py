@@ -24,7 +24,7 @@ SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-CANDLES = "candles/binance_spot_BTCUSDT_1h_2020-04-30_2020-07-01.csv"  # an hour a second
+CANDLES = "candles/binance_spot_BTCUSDT_1h_2020-04-30_2020-07-01.csv"  # two hours a second
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def console_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
         "CONSOLE_DATA_DIR": str(tmp_path_factory.mktemp("console-data")),
         "CONSOLE_PAPER_FEED": "replay",
         "CONSOLE_PAPER_CANDLES": str(shared_data / CANDLES),
-        "CONSOLE_PAPER_SPEED": "3600",
+        "CONSOLE_PAPER_SPEED": "7200",
         "CONSOLE_CYCLE_SECONDS": "0.5",
         "CONSOLE_VENUE": "paper",
     }
@@ -119,16 +119,17 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
 
     page.get_by_role("heading", name="Overview").wait_for()
     expect(page.get_by_text("PAPER · prices: replay of binance_spot_BTCUSDT_1h")).to_be_visible()
-    shoot(page, "1_overview")
 
     open_page(page, "Bots", "Bots")
     page.get_by_label("Strategy").click()
     page.get_by_role("option", name="DCA").click()
     name = page.get_by_label("Name", exact=True)
     name.fill("browser dca")
-    # a take-profit / stop-loss OCO 1.5 % away closes the first buy within seconds at this speed
-    page.get_by_label("Take profit %", exact=True).fill("1.5")
-    page.get_by_label("Stop loss %", exact=True).fill("1.5")
+    page.get_by_label("Timeframe").click()
+    page.get_by_role("option", name="1h", exact=True).click()
+    # a take-profit / stop-loss OCO 1 % away closes the first buy within seconds at this speed
+    page.get_by_label("Take profit %", exact=True).fill("1")
+    page.get_by_label("Stop loss %", exact=True).fill("1")
     page.get_by_role("button", name="Save bot").click()
     expect(page.get_by_text("Created bot browser dca (stopped)")).to_be_visible()
 
@@ -148,6 +149,14 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     shoot(page, "4_trades_and_pnl")
 
     open_page(page, "Order ticket", "Order ticket")
+    page.get_by_text("USDT (quote)").click()
+    page.get_by_label("Amount", exact=True).fill("250")
+    page.get_by_label("Amount", exact=True).press("Enter")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("button", name="Confirm buy BTC/USDT")).to_be_visible()
     shoot(page, "3_order_ticket")
     open_page(page, "Settings", "Settings")
     shoot(page, "5_settings")
+    open_page(page, "Overview", "Overview")
+    expect(page.get_by_role("heading", name="Bots")).to_be_visible()
+    shoot(page, "1_overview")
