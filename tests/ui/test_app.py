@@ -27,3 +27,18 @@ def test_the_replay_feed_is_named_in_the_banner(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CONSOLE_PAPER_CANDLES", str(candles))
     at = run_page("streamlit_app.py")
     assert "replay of binance_spot_BTCUSDT_1m_2020-05-06.csv" in texts(at.info)
+
+
+def test_the_live_venue_is_red_and_asks_for_keys_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_VENUE", "live")
+    monkeypatch.setenv("CONSOLE_LIVE_CONFIRMED", "yes")
+    at = run_page("streamlit_app.py")
+    assert not at.exception
+    assert "**LIVE** · real money on Binance" in texts(at.error)
+    assert "no API keys for the live venue; add them under Settings" in texts(at.error)
+
+
+def test_the_live_venue_is_refused_without_its_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_VENUE", "live")
+    at = run_page("streamlit_app.py")
+    assert "set CONSOLE_LIVE_CONFIRMED=yes to confirm" in texts(at.error)
