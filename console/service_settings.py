@@ -70,6 +70,13 @@ class Setup:
         """Where the paper exchange's prices come from, in words."""
         return self.paper.describe()
 
+    def paper_wallet(self) -> pd.DataFrame:
+        """The wallet the paper exchange starts with (and returns to on reset): market, asset, amount."""
+        rows = [{"market": market, "asset": asset, "amount": amount}
+                for market, book in (("spot", self.paper.exchange.spot), ("futures", self.paper.exchange.futures))
+                for asset, amount in sorted(book.starting.items())]
+        return pd.DataFrame(rows, columns=["market", "asset", "amount"])
+
     def data_folder(self) -> Path:
         """The folder holding the database, the key file and the paper exchange's state."""
         return self.settings.data_dir

@@ -1,4 +1,6 @@
 """Overview: balances, positions, open orders, engine status, today's PnL and the kill switch."""
+from datetime import datetime, timezone
+
 import streamlit as st
 
 from console import ui
@@ -11,14 +13,16 @@ def live_panel() -> None:
     """Engine status and account state, refreshed every few seconds."""
     status = ui.attempt(con.bot_status)
     running = 0 if status is None or status.empty else int((status["state"] == "running").sum())
-    pnl_today = 0.0 if status is None or status.empty else float(status["pnl_today"].astype(float).sum())
-    trades_today = 0 if status is None or status.empty else int(status["trades_today"].sum())
+    today = datetime.now(timezone.utc).date()
+    filters = ui.attempt(con.filters, start=today, end=today)
+    today_pnl = ui.attempt(con.analytics, filters) if filters is not None else None
+    kpis = today_pnl.kpis if today_pnl is not None else None
     engine = "running" if con.engine_running() else "stopped"
     cols = st.columns(4)
     cols[0].metric("Engine", engine)
     cols[1].metric("Bots running", f"{running} / {0 if status is None else len(status)}")
-    cols[2].metric("PnL today (quote)", ui.money(pnl_today))
-    cols[3].metric("Trades today", trades_today)
+    cols[2].metric("PnL today, UTC (quote)", ui.money(kpis["net_pnl"]) if kpis else "—")
+    cols[3].metric("Trades today", f"{kpis['trades']:,}" if kpis else "—")
 
     left, right = st.columns(2)
     with left:

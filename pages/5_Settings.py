@@ -63,6 +63,10 @@ st.subheader("Paper exchange")
 st.markdown(f"Prices: **{ui.attempt(con.paper_feed, default='unknown')}**. "
             "Choose the feed with `CONSOLE_PAPER_FEED` (`synthetic`, `replay` with `CONSOLE_PAPER_CANDLES`, "
             "or `live` public Binance prices).")
+wallet = ui.attempt(con.paper_wallet)
+if wallet is not None:
+    st.caption("Starting wallet, restored by a reset:")
+    st.dataframe(wallet, hide_index=True)
 sure = st.checkbox("I want to wipe the paper exchange's orders, trades and positions", key="reset_confirm")
 if st.button("Reset the paper exchange", disabled=not sure, key="reset"):
     with st.spinner("Resetting the paper exchange…"):

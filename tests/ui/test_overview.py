@@ -31,3 +31,22 @@ def test_the_kill_switch_needs_a_confirmation_then_stops_every_bot(con) -> None:
     assert "Kill switch done: stopped 1 bot(s)" in texts(at.success)
     assert con.bot(bot_id).state is BotState.STOPPED
     assert at.checkbox(key="kill_confirm").value is False  # armed again for the next time
+
+
+def test_today_s_pnl_counts_manual_trades_too(con) -> None:
+    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    at = run_page("1_Overview.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Trades today"] == "1"
+    assert metrics["PnL today, UTC (quote)"] == "0.00"  # a buy realises nothing
+
+
+def test_the_kill_switch_flattens_futures_positions_when_asked(con) -> None:
+    con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.01", amount_in="base")
+    at = run_page("1_Overview.py")
+    assert "BTC/USDT" in set(frame(at, "unrealized_pnl")["symbol"])
+    at.checkbox(key="kill_flatten").check()
+    at.checkbox(key="kill_confirm").check().run()
+    at.button(key="kill_button").click().run()
+    assert "closed 0.01" in texts(at.success).replace("0.010", "0.01")
+    assert con.positions().empty

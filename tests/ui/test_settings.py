@@ -22,6 +22,8 @@ def test_the_page_names_the_venue_feed_and_data_folder(con, console_env) -> None
     assert "**PAPER**" in page and "synthetic walk" in page
     assert str(console_env) in texts(at.code)
     assert "max trades per day" in set(frame(at, "limit")["limit"])
+    wallet = frame(at, "amount")
+    assert set(wallet["asset"]) == {"USDT"} and set(wallet["market"]) == {"spot", "futures"}
 
 
 def test_keys_are_saved_masked_and_the_secret_is_a_password_field(con) -> None:
