@@ -55,9 +55,9 @@ def banner(con: Console) -> None:
     """Show the venue on top of the page: PAPER (and where its prices come from), DEMO or LIVE."""
     info = con.banner()
     if info.venue is Venue.LIVE:
-        st.error(f"**LIVE** · real money on Binance · {info.text}", icon=":material/warning:")
+        st.error(f"**{info.text}** · orders here spend real money", icon=":material/warning:")
     elif info.venue is Venue.DEMO:
-        st.warning(f"**DEMO** · Binance demo trading · {info.text}", icon=":material/science:")
+        st.warning(f"**{info.text}** · Binance demo trading, no real money", icon=":material/science:")
     else:
         st.info(f"**{info.text}**", icon=":material/science:")
 

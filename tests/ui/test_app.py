@@ -34,7 +34,7 @@ def test_the_live_venue_is_red_and_asks_for_keys_inline(monkeypatch: pytest.Monk
     monkeypatch.setenv("CONSOLE_LIVE_CONFIRMED", "yes")
     at = run_page("streamlit_app.py")
     assert not at.exception
-    assert "**LIVE** · real money on Binance" in texts(at.error)
+    assert "**LIVE · real Binance account** · orders here spend real money" in texts(at.error)
     assert "no API keys for the live venue; add them under Settings" in texts(at.error)
 
 
@@ -42,3 +42,11 @@ def test_the_live_venue_is_refused_without_its_confirmation(monkeypatch: pytest.
     monkeypatch.setenv("CONSOLE_VENUE", "live")
     at = run_page("streamlit_app.py")
     assert "set CONSOLE_LIVE_CONFIRMED=yes to confirm" in texts(at.error)
+
+
+def test_the_demo_venue_is_orange_and_asks_for_keys_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONSOLE_VENUE", "demo")
+    at = run_page("streamlit_app.py")
+    assert not at.exception
+    assert "**DEMO · real Binance account** · Binance demo trading, no real money" in texts(at.warning)
+    assert "no API keys for the demo venue; add them under Settings" in texts(at.error)
