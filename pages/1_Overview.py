@@ -71,8 +71,6 @@ with st.container(border=True):
     cancel_orders = st.checkbox("Also cancel every open order", key="kill_cancel")
     flatten = st.checkbox("Also close every futures position at market", key="kill_flatten")
     confirmed = st.checkbox("I confirm: stop everything now", key="kill_confirm")
-    if con.venue.value == "live":
-        confirmed = confirmed and ui.live_confirmed(con, "kill")
     st.button("Stop all bots", type="primary", disabled=not confirmed, key="kill_button",
               on_click=kill, args=(cancel_orders, flatten))
     ui.show("kill")

@@ -12,8 +12,10 @@ COLUMNS = ["name", "symbol", "market", "state", "position", "entry_price", "last
 @st.fragment(run_every=ui.REFRESH_SECONDS)
 def bot_panel() -> None:
     """Every bot's live state with start/stop controls, refreshed every few seconds."""
+    armed = ui.live_confirmed(con, "bots")  # on the live venue, starting needs a confirmation
     top = st.columns([1, 1, 4])
-    top[0].button("▶ Start all", key="start_all", on_click=ui.callback("bots", con.start_all, done="Started all bots"))
+    top[0].button("▶ Start all", key="start_all", disabled=not armed,
+                  on_click=ui.callback("bots", con.start_all, done="Started all bots"))
     top[1].button("■ Stop all", key="stop_all", on_click=ui.callback("bots", con.stop_all, done="Stopped all bots"))
     ui.show("bots")
     status = ui.attempt(con.bot_status)
@@ -32,7 +34,7 @@ def bot_panel() -> None:
             cols[2].button("■ Stop", key=f"stop_{row.bot_id}",
                            on_click=ui.callback("bots", con.stop_bot, row.bot_id, done=f"Stopped {row.name}"))
         else:
-            cols[2].button("▶ Start", key=f"start_{row.bot_id}", type="primary",
+            cols[2].button("▶ Start", key=f"start_{row.bot_id}", type="primary", disabled=not armed,
                            on_click=ui.callback("bots", con.start_bot, row.bot_id, done=f"Started {row.name}"))
 
 

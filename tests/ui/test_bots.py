@@ -123,3 +123,12 @@ def test_the_event_log_lists_a_bot_s_events(con) -> None:
     at.selectbox(key="log_bot").select(bot_id).run()
     log = frame(at, "message")
     assert "created" in set(log["message"])
+
+
+def test_on_the_live_venue_starting_bots_needs_a_confirmation(monkeypatch) -> None:
+    monkeypatch.setenv("CONSOLE_VENUE", "live")
+    monkeypatch.setenv("CONSOLE_LIVE_CONFIRMED", "yes")
+    at = run_page("2_Bots.py")
+    assert at.button(key="start_all").disabled
+    at.checkbox(key="bots_live").check().run()
+    assert not at.button(key="start_all").disabled
