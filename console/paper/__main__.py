@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", type=float, default=float(os.environ.get("CONSOLE_PAPER_SPEED", "60")))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("CONSOLE_PAPER_SEED", "7")))
     parser.add_argument("--data-dir", type=Path, default=None, help="folder for paper.duckdb (default: in memory)")
+    parser.add_argument("--sync-writes", action="store_true",
+                        help="sync every change to disk before answering (survives power cuts; slower)")
     parser.add_argument("--api-key", default=os.environ.get("CONSOLE_PAPER_API_KEY", "paper-key"))
     parser.add_argument("--api-secret", default=os.environ.get("CONSOLE_PAPER_API_SECRET", "paper-secret"))
     return parser
@@ -41,7 +43,8 @@ def make_feed(args: argparse.Namespace) -> Feed:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     exchange = PaperExchange(data_dir=args.data_dir, spot_rules=args.rules_spot, futures_rules=args.rules_futures,
-                             feed=make_feed(args), api_key=args.api_key, api_secret=args.api_secret)
+                             feed=make_feed(args), api_key=args.api_key, api_secret=args.api_secret,
+                             sync_writes=args.sync_writes)
     url = exchange.start(host=args.host, port=args.port)
     print(f"paper exchange at {url} ({exchange.feed.describe()}); Ctrl-C stops it", flush=True)
     serve_until_stopped(exchange.stop)

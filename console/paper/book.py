@@ -51,7 +51,7 @@ class Order:
         return self.cum_quote / self.executed_qty if self.executed_qty else ZERO
 
     def to_doc(self) -> dict[str, Any]:
-        return {f.name: _out(getattr(self, f.name)) for f in fields(self)}
+        return {name: _out(value) for name, value in self.__dict__.items()}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Order":
@@ -78,7 +78,7 @@ class Trade:
     realized_pnl: Decimal = ZERO
 
     def to_doc(self) -> dict[str, Any]:
-        return {f.name: _out(getattr(self, f.name)) for f in fields(self)}
+        return {name: _out(value) for name, value in self.__dict__.items()}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> "Trade":

@@ -36,14 +36,16 @@ class PaperExchange:
     """A Binance-compatible spot + USD-M exchange served over HTTP on loopback.
 
     State lives in memory and, with ``data_dir``, in ``data_dir/paper.duckdb`` so a restart
-    meets the same account. ``clock`` (epoch seconds) is injectable for tests.
+    meets the same account; ``sync_writes`` also survives power cuts (see console.paper.store).
+    ``clock`` (epoch seconds) is injectable for tests; ``enforce_weight_limits`` answers 429
+    past the exchangeInfo's per-minute request weight.
     """
 
     def __init__(self, data_dir: Path | None = None, spot_rules: Path | None = None, futures_rules: Path | None = None,
                  feed: Feed | None = None, api_key: str = "paper-key", api_secret: str = "paper-secret",
                  starting_balances: dict[str, dict[str, Decimal]] | None = None, *,
                  clock: Callable[[], float] | None = None, enforce_weight_limits: bool = True,
-                 match_interval: float = 1.0) -> None:
+                 match_interval: float = 1.0, sync_writes: bool = False) -> None:
         self.clock = clock or (feed.clock if feed is not None else time.time)
         self.feed = feed if feed is not None else SyntheticFeed(seed=7, clock=self.clock)
         self.api_key = api_key
@@ -60,6 +62,7 @@ class PaperExchange:
         self.weight_limits = {"spot": _weight_limit(self.spot.rules.document, 6000),
                               "futures": _weight_limit(self.futures.rules.document, 2400)}
         self._store_dir = Path(data_dir) if data_dir is not None else None
+        self._sync_writes = sync_writes
         self._load()
         self.feed.subscribe(self._on_price)
         self._server: ThreadingHTTPServer | None = None
@@ -69,7 +72,7 @@ class PaperExchange:
 
     # lifecycle --------------------------------------------------------------------------------
     def _load(self) -> None:
-        self.store = Store(self._store_dir)
+        self.store = Store(self._store_dir, sync_writes=self._sync_writes)
         entries = self.store.open()
         books: dict[str, Book] = {"spot": self.spot, "futures": self.futures}
         for entry in entries:

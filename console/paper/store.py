@@ -1,12 +1,21 @@
-"""Durable state of the paper exchange: a journal in DuckDB, fronted by a synced log file.
+"""Durable state of the paper exchange: a journal in DuckDB, fronted by a log file.
 
 Each state change (the changed orders, the new fills and the account snapshot) is written
-as one line to ``paper.journal`` and synced to disk before the exchange answers. The log is
-preallocated and overwritten in place, so a sync flushes data only, not file metadata: it
-costs about a tenth of a millisecond instead of a DuckDB statement's half millisecond. A background thread
-moves the lines into ``paper.duckdb`` in batches, one transaction each, and trims the log.
-On open, the DuckDB journal plus any lines still in the log are replayed; a long journal is
-compacted to one snapshot per market.
+as one line to ``paper.journal`` before the exchange answers, which costs tens of microseconds
+where a DuckDB statement costs half a millisecond. A background thread moves the lines into
+``paper.duckdb`` every quarter second, in one transaction (DuckDB syncs it to disk). On open,
+the DuckDB journal plus any lines still in the log are replayed; a long journal is compacted
+to one snapshot per market.
+
+How durable an answered change is:
+
+- ``sync_writes=False`` (default): the line is in the operating system's file cache before the
+  answer, so it survives the exchange or the console being killed at any moment; a power cut
+  loses at most the last quarter second.
+- ``sync_writes=True``: the line is synced to the disk (``fdatasync``, shared by concurrent
+  requests) before the answer, so it survives a power cut too, for ~0.1-0.3 ms per change here.
+
+The log is preallocated and overwritten in place, so a sync flushes data, not file metadata.
 """
 from __future__ import annotations
 
@@ -29,7 +38,8 @@ REWIND_AFTER = 4 << 20  # bytes of log after which a flush starts it over
 class Store:
     """The journal under ``data_dir``; with data_dir None nothing is written."""
 
-    def __init__(self, data_dir: Path | None) -> None:
+    def __init__(self, data_dir: Path | None, sync_writes: bool = False) -> None:
+        self.sync_writes = sync_writes
         self.path = Path(data_dir) / "paper.duckdb" if data_dir is not None else None
         self.log_path = Path(data_dir) / "paper.journal" if data_dir is not None else None
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -98,8 +108,9 @@ class Store:
             self._wake.set()
 
     def sync(self) -> None:
-        """Return once every entry appended so far is on disk (one sync serves concurrent callers)."""
-        if self._fd < 0:
+        """With sync_writes, return once every entry appended so far is on disk (one sync serves
+        concurrent callers); without, entries are already safe from a crash of this process."""
+        if self._fd < 0 or not self.sync_writes:
             return
         target = self._seq
         with self._sync_lock:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from console.domain import Market
 from console.exchange.connect import make_ccxt
@@ -85,14 +86,17 @@ def test_stop_and_start_on_the_same_object(tmp_path: Path, spot_rules: Path, fut
         again.stop()
 
 
-def test_an_acknowledged_order_survives_a_crash(tmp_path: Path, spot_rules: Path, futures_rules: Path) -> None:
+@pytest.mark.parametrize("sync_writes", [False, True])
+def test_an_acknowledged_order_survives_a_crash(tmp_path: Path, spot_rules: Path, futures_rules: Path,
+                                                sync_writes: bool) -> None:
     script = textwrap.dedent(f"""
         import os
         from decimal import Decimal
         from pathlib import Path
         from console.paper import PaperExchange
         from console.paper.routes import ROUTES
-        ex = PaperExchange(data_dir=Path({str(tmp_path)!r}), spot_rules=Path({str(spot_rules)!r}))
+        ex = PaperExchange(data_dir=Path({str(tmp_path)!r}), spot_rules=Path({str(spot_rules)!r}),
+                           sync_writes={sync_writes})
         ex.feed.set_price("BTCUSDT", Decimal("30000"))
         ex.handle("POST", "/api/v3/order", ROUTES[("POST", "/api/v3/order")],
                   {{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET", "quantity": "0.01", "newClientOrderId": "crash-1"}})
