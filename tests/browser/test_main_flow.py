@@ -147,6 +147,10 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     expect(chart).to_contain_text("Cumulative PnL")
     expect(chart.locator(".scatterlayer .trace path.js-line")).to_have_count(1)
     shoot(page, "4_trades_and_pnl")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download trades as CSV").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert rows[0].startswith('"id","ts"') and len(rows) >= 3  # a header and the bot's trades
 
     open_page(page, "Order ticket", "Order ticket")
     page.get_by_text("USDT (quote)").click()
