@@ -20,10 +20,11 @@ import schedule
 from console.domain import BotState
 from console.engine.clients import Clients
 from console.engine.marketdata import MarketData
+from console.engine.wallet import wallet_rows
 from console.engine.reconcile import settle
 from console.engine.tick import Context, Runtime, tick
-from console.errors import ConsoleError, TemporaryError
-from console.storage import bots, events
+from console.errors import Banned, ConsoleError, TemporaryError
+from console.storage import balances, bots, events
 from console.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,13 @@ class BotEngine:
         clock: Callable[[], float] = time.time,
         cycle_seconds: float = 2.0,
         workers: int = 4,
+        snapshot_seconds: float = 60.0,
     ) -> None:
         self._db = db
         self._clients = clients
         self._clock = clock
         self._cycle_seconds = cycle_seconds
+        self._snapshot_seconds = snapshot_seconds
         self._scheduler = schedule.Scheduler()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -85,6 +88,7 @@ class BotEngine:
         self.daily_check()
         self._scheduler.every(self._cycle_seconds).seconds.do(self.cycle)
         self._scheduler.every(30).seconds.do(self.daily_check)
+        self._scheduler.every(self._snapshot_seconds).seconds.do(self.snapshot_balances)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="bot-engine", daemon=True)
         self._thread.start()
@@ -155,6 +159,13 @@ class BotEngine:
         except TemporaryError as e:
             runtime.last_error = f"{e} (retrying next tick)"
             self._log(bot_id, "retry", runtime.last_error)
+        except Banned as e:
+            # Nothing is sent until the ban ends (the clients' ban gate); the bot stays running and
+            # trades again by itself afterwards. The event is logged once per ban.
+            runtime.last_error = f"{e} (the bot resumes by itself when the ban ends)"
+            if runtime.banned_until != e.until:
+                runtime.banned_until = e.until
+                self._log(bot_id, "banned", runtime.last_error)
         except ConsoleError as e:
             runtime.last_error = str(e)
             self._halt(bot_id, str(e))
@@ -182,6 +193,20 @@ class BotEngine:
             for bot_id in reactivated:
                 events.log(cur, bot_id, "state", f"daily limits reset for {today}; running again")
         return reactivated
+
+    def snapshot_balances(self) -> int:
+        """Store every wallet in use, valued in its quote asset, for the equity curve; return rows written."""
+        ts = datetime.fromtimestamp(self._clock(), tz=timezone.utc)
+        rows = []
+        for (venue, market, _account), client in self._clients.all():
+            try:
+                rows += [(venue, market, *row) for row in wallet_rows(client, market)]
+            except ConsoleError as e:
+                log.warning("no balance snapshot of %s %s: %s", venue.value, market.value, e)
+        with self._db.transaction() as cur:
+            for venue, market, asset, free, locked, value in rows:
+                balances.snapshot(cur, venue, market, asset, free, locked, ts, value)
+        return len(rows)
 
     # -- status -----------------------------------------------------------------------------
     def status(self) -> list[BotStatus]:

@@ -152,3 +152,21 @@ def test_futures_bot_sets_leverage_once_and_closes_reduce_only(stack):
     assert recorded_by_order(stack.db, "futures") == exchange_fills_by_order(stack.exchange, "futures")
     leverage_calls = stack.exchange.stats.requests("/fapi/v1/leverage")
     assert leverage_calls == 1
+
+
+def test_balance_snapshots_feed_the_equity_curve(stack):
+    from console.storage import analytics
+
+    bot_id = stack.add_bot(**spot_bot())
+    stack.engine.start_bot(bot_id)
+    stack.cycles(30)
+    assert stack.engine.snapshot_balances() == 2  # the wallets in use: spot USDT and BTC
+    stack.clock.advance(60)
+    stack.engine.snapshot_balances()
+    curve = analytics.equity_curve(stack.db.cursor(), analytics.Filters())
+    assert len(curve) == 2
+    spot = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    held = spot.balances(fresh=True)
+    price = spot.ticker("BTC/USDT").last
+    expected = held["USDT"].total + held["BTC"].total * price
+    assert abs(Decimal(str(curve["equity"].iloc[-1])) - expected) < Decimal("0.5")
