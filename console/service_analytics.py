@@ -22,6 +22,10 @@ class Analytics:
     def analytics(self, filters) -> object:
         return analytics.bundle(self.db.cursor(), filters)
 
+    def equity(self, filters) -> pd.DataFrame:
+        """Wallet value over time from the engine's balance snapshots: ts, equity."""
+        return analytics.equity_curve(self.db.cursor(), filters)
+
     def trades_table(self, filters, limit: int = 500) -> pd.DataFrame:
         return trades.query(self.db.cursor(), filters, limit=limit)
 
