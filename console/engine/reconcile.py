@@ -12,7 +12,7 @@ import logging
 from console.domain import OrderStatus, Venue
 from console.engine.clients import Clients
 from console.engine.recorder import DbJournal, Owner, account_of, open_entries
-from console.errors import OrderNotFound, TemporaryError
+from console.errors import Banned, OrderNotFound, TemporaryError
 from console.storage import journal
 from console.storage.db import Database
 
@@ -38,7 +38,7 @@ def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: 
                 journal.update(cur, entry.client_order_id, status=OrderStatus.REJECTED,
                                response={"message": "the exchange has no such order: it was never placed"})
             continue
-        except TemporaryError as e:
+        except (TemporaryError, Banned) as e:  # a ban ends by itself too: the entry waits for it
             if raise_temporary:
                 raise
             log.warning("cannot settle order %s yet: %s", entry.client_order_id, e)

@@ -42,6 +42,7 @@ class Runtime:
     last_price: Decimal | None = None
     position: Decimal = Decimal(0)
     entry_price: Decimal | None = None
+    banned_until: datetime | None = None  # the venue ban last logged for this bot
 
 
 @dataclass
