@@ -145,12 +145,11 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, order) -> None:
         _log(ctx.db, bot_id, "note", "spot exits need both take-profit and stop-loss for an OCO; none placed")
         return
     try:
-        oco = client.place_oco_sell(config.symbol, received, tp, sl)
+        # journaled as pending before it is sent, so legs placed just before a crash are reconciled
+        oco = client.place_oco_sell(config.symbol, received, tp, sl, journal=book)
     except InvalidOrder as e:
         _log(ctx.db, bot_id, "error", f"OCO not placed: {e}")
         return
-    for leg in (oco.take_profit, oco.stop_loss):
-        book.resolved(leg)
     _log(ctx.db, bot_id, "order", f"OCO sell {oco.take_profit.quantity}: take-profit {tp:.2f}, stop-loss {sl:.2f}")
 
 

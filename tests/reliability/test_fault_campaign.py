@@ -20,18 +20,20 @@ from pathlib import Path
 
 import pytest
 
-from console.domain import Market, OrderRequest, OrderStatus, Side, Venue
+from console.domain import BotConfig, Market, OrderRequest, OrderStatus, Side, Venue
 from console.engine.clients import Clients, Credentials
+from console.engine.engine import BotEngine
 from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner
 from console.errors import ConsoleError
 from console.exchange.client import ExchangeClient
 from console.exchange.limiter import LIMITS, WeightLimiter
 from console.exchange.retry import BanGate, RetryPolicy
-from console.paper import PaperExchange, SyntheticFeed
-from console.storage import journal
+from console.paper import PaperExchange, ReplayFeed, SyntheticFeed
+from console.storage import bots, journal
 from console.storage.db import Database
 from tests.reliability.conftest import (
+    Clock,
     CountingFaults,
     SkippedTime,
     SleepLog,
@@ -229,3 +231,59 @@ def test_order_intents_under_faults_are_never_duplicated_lost_or_doubled(venue: 
     assert failed_recorded == failed_at_exchange, "a failed intent that reached the exchange is recorded after reconcile"
     assert len(failed) >= EXHAUSTED_INTENTS // 2 and len(failed_at_exchange) >= EXHAUSTED_INTENTS // 4
     assert len(outcomes) - len(failed) >= 0.95 * (len(requests) - EXHAUSTED_INTENTS)
+
+
+def test_an_oco_whose_answer_is_lost_is_still_recorded_when_a_leg_fills(shared_data: Path, tmp_path: Path):
+    """A bot's protective OCO sell is accepted but the answer and every lookup fail: its legs must
+    already be in the journal, so the fill of a leg is recorded once the exchange answers again."""
+    clock = Clock()
+    feed = ReplayFeed(shared_data / "candles" / "binance_spot_BTCUSDT_1h.csv", speed=1, clock=clock)
+    exchange = PaperExchange(data_dir=tmp_path / "paper", feed=feed, clock=clock)
+    exchange.faults = CountingFaults()
+    exchange.start()
+    db = Database.open(tmp_path / "console.duckdb")
+    clients = Clients(lambda v, a: Credentials("paper-key", "paper-secret", base_url=exchange.base_url),
+                      clock=clock, sleep=SleepLog())
+    engine = BotEngine(db, clients, clock=clock)
+    try:
+        with db.transaction() as cur:
+            bot_id = bots.create(cur, BotConfig(
+                name="protected", symbol="BTC/USDT", timeframe="1h", strategy="ma_cross",
+                params={"fast": 3, "slow": 8}, size=Decimal("100"),
+                take_profit_pct=Decimal("0.5"), stop_loss_pct=Decimal("0.5")))
+        engine.start_bot(bot_id)
+        faults: CountingFaults = exchange.faults  # type: ignore[assignment]
+        faults.add(path="/api/v3/orderList/oco", method="POST", kind="reset_after_accept", count=1)
+        faults.add(path="/api/v3/order", method="GET", kind="error_5xx")
+        cycles = 0
+        while not faults.applied["POST /api/v3/orderList/oco reset_after_accept"]:
+            clock.advance(3600)
+            engine.run_cycle()
+            cycles += 1
+            assert cycles < 200, "the bot never bought, so no OCO was sent"
+        faults.clear()
+        legs_at_exchange = [o for o in exchange.exchange_orders("spot") if o["orderListId"] != -1]
+        for _ in range(60):
+            clock.advance(3600)
+            engine.run_cycle()
+        cur = db.cursor()
+        recorded, doubled = recorded_by_order(cur, "spot")
+        diff = compare_fills(fills_by_order(exchange.exchange_trades("spot")), recorded)
+        leg_ids = {o["clientOrderId"] for o in legs_at_exchange}
+        journaled_legs = cur.execute(
+            f"SELECT count(*) FROM orders WHERE client_order_id IN ({', '.join('?' for _ in leg_ids)})",
+            list(leg_ids)).fetchone()[0]
+        save_figures("lost OCO answer", {
+            "OCO legs at the exchange": len(legs_at_exchange),
+            "of those in the journal": journaled_legs,
+            "exchange fills": len(exchange.exchange_trades("spot")),
+            "fills lost": diff["lost"], "fills doubled": doubled,
+            "quantity mismatches": diff["quantity_mismatch"],
+        })
+        assert len(legs_at_exchange) == 2 and journaled_legs == 2
+        assert len(exchange.exchange_trades("spot")) >= 2, "the bought BTC left again"
+        assert diff == {"lost": 0, "extra": 0, "quantity_mismatch": 0} and doubled == 0
+    finally:
+        engine.stop()
+        db.close()
+        exchange.stop()
