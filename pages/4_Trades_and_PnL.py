@@ -1,4 +1,4 @@
-"""Trades & PnL: filters, KPIs, cumulative/daily/per-bot/per-symbol PnL, drawdown, trades, CSV."""
+"""Trades & PnL: filters, KPIs, cumulative/daily/per-bot/per-symbol PnL, drawdown, equity, trades, CSV."""
 import streamlit as st
 
 from console import charts, ui
@@ -40,7 +40,7 @@ right.plotly_chart(charts.daily_pnl_bars(bundle.daily), key="chart_daily")
 left.plotly_chart(charts.pnl_by_bot(bundle.per_bot), key="chart_bots")
 right.plotly_chart(charts.pnl_by_symbol(bundle.per_symbol), key="chart_symbols")
 left.plotly_chart(charts.drawdown(bundle.drawdown), key="chart_drawdown")
-right.plotly_chart(charts.equity_curve(bundle.drawdown), key="chart_equity")
+right.plotly_chart(charts.equity_curve(ui.attempt(con.equity, filters)), key="chart_equity")
 
 st.subheader("Trades")
 table = ui.attempt(con.trades_table, filters, TABLE_ROWS)
