@@ -65,7 +65,9 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
     def banner(self) -> Banner:
         if self.venue is Venue.PAPER:
             return Banner(self.venue, self.paper.feed_kind, f"PAPER · prices: {self.paper.describe()}")
-        return Banner(self.venue, "", f"{self.venue.value.upper()} · real Binance account")
+        if self.venue is Venue.DEMO:
+            return Banner(self.venue, "", "DEMO · Binance demo trading")
+        return Banner(self.venue, "", "LIVE · real Binance account")
 
     def _credentials(self, venue: Venue, account: str) -> Credentials:
         if venue is Venue.PAPER:

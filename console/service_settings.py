@@ -52,13 +52,21 @@ class Setup:
         lines = []
         for market in Market:
             try:
-                held = self.clients.get(venue, market, name).balances(fresh=True)
+                client = self.clients.get(venue, market, name)
+                held = client.balances(fresh=True)
+                may = client.permissions()
             except ConsoleError as e:
                 lines.append(f"{market.value}: cannot sign in: {e}")
                 continue
             assets = sum(1 for b in held.values() if b.total > 0)
-            lines.append(f"{market.value}: signed in on {venue.value}; can read the account "
-                         f"({assets} asset(s) with a balance)")
+            line = (f"{market.value}: signed in on {venue.value}; can read the account "
+                    f"({assets} asset(s) with a balance), "
+                    f"{'can' if may['trade'] else 'cannot'} trade")
+            if not may["trade"]:
+                line += " (enable trading for this key on Binance)"
+            if may["withdraw"] and venue is Venue.LIVE:
+                line += "; WARNING: this key may withdraw funds: a trading key needs no withdrawal right"
+            lines.append(line)
         return lines
 
     def reset_paper(self) -> None:

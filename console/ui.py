@@ -57,7 +57,7 @@ def banner(con: Console) -> None:
     if info.venue is Venue.LIVE:
         st.error(f"**{info.text}** · orders here spend real money", icon=":material/warning:")
     elif info.venue is Venue.DEMO:
-        st.warning(f"**{info.text}** · Binance demo trading, no real money", icon=":material/science:")
+        st.warning(f"**{info.text}** · no real money", icon=":material/science:")
     else:
         st.info(f"**{info.text}**", icon=":material/science:")
 

@@ -172,6 +172,14 @@ class ExchangeClient:
                 self._balances, self._balances_at = parse_balances(raw, self.market), self.clock()
             return dict(self._balances)
 
+    def permissions(self) -> dict[str, bool]:
+        """What these keys may do on this market: trade, withdraw, deposit (from the account endpoint)."""
+        call = (self.exchange.fapiPrivateV2GetAccount if self.market is Market.FUTURES
+                else self.exchange.privateGetAccount)
+        raw = self.transport.read("fetch_account", call)
+        return {name: bool(raw.get(key)) for name, key in
+                (("trade", "canTrade"), ("withdraw", "canWithdraw"), ("deposit", "canDeposit"))}
+
     def candles(self, symbol: str, timeframe: str, limit: int = 200) -> pd.DataFrame:
         """The last ``limit`` closed candles: ts (UTC), open, high, low, close, volume as floats."""
         self.rules(symbol)

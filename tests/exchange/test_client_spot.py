@@ -214,3 +214,7 @@ def test_symbols_lists_what_trades(make_client):
     spot, futures = make_client().symbols(), make_client(Market.FUTURES).symbols()
     assert "BTC/USDT" in spot and "ETH/BTC" in spot and "EOS/ETH" not in spot  # EOSETH is on BREAK
     assert "BTC/USDT" in futures and "XRP/USDT" in futures and "ETH/BTC" not in futures
+
+
+def test_permissions_tell_what_the_keys_may_do(make_client):
+    assert make_client().permissions() == {"trade": True, "withdraw": True, "deposit": True}

@@ -48,5 +48,5 @@ def test_the_demo_venue_is_orange_and_asks_for_keys_inline(monkeypatch: pytest.M
     monkeypatch.setenv("CONSOLE_VENUE", "demo")
     at = run_page("streamlit_app.py")
     assert not at.exception
-    assert "**DEMO · real Binance account** · Binance demo trading, no real money" in texts(at.warning)
+    assert "**DEMO · Binance demo trading** · no real money" in texts(at.warning)
     assert "no API keys for the demo venue; add them under Settings" in texts(at.error)
