@@ -2,7 +2,8 @@
 
 Starts ``streamlit run streamlit_app.py`` on a free port with the paper venue replaying real
 candles fast, drives Debian's Chromium through Playwright, and saves a screenshot of every page
-into docs/screenshots/ (the README shows them).
+into $CONSOLE_SCREENSHOTS when set (`CONSOLE_SCREENSHOTS=docs/screenshots make test` refreshes
+the ones the README shows), else into the test's temporary folder.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS_ENV = os.environ.get("CONSOLE_SCREENSHOTS", "")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -108,9 +109,12 @@ def open_page(page, name: str, title: str) -> None:
 
 
 def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    folder = Path(SHOTS_ENV) if SHOTS_ENV else Path(os.environ.get("PYTEST_TMP", "/tmp")) / "console-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(600)  # let the charts finish drawing
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000, f"{name} screenshot looks blank"
 
 
 def test_create_start_trade_and_stop_a_bot(page) -> None:
