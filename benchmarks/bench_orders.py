@@ -1,9 +1,9 @@
 """A market order through the console's order path versus bare ccxt, side by side.
 
 One paper exchange adds 10 ms of latency to every request (a network near the exchange). The
-console path is ExchangeClient.place_order: normalise, balance check (from the cache), journal as
-pending in a DuckDB file (the engine's DbJournal), send, parse, journal the answer and record the
-trade. The client path is the same without a journal, and the bare path is ccxt's create_order on
+console path is ExchangeClient.place_order as the engine runs it: normalise, balance check (from
+the cache), journal as pending in a DuckDB file (the engine's DbJournal), send, parse, and hand the
+answer to the engine's writer, which journals it and records the trade behind the order. The client path is the same without a journal, and the bare path is ccxt's create_order on
 an exchange configured the same way. Runs are interleaved and the medians compared; the time spent in each journal call is
 shown. The last line reads ``ratio <console/bare ccxt>`` (goal: at most 1.2).
 """
@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from console.domain import Market, Order, OrderRequest, Side, Venue  # noqa: E402
 from console.engine.recorder import DbJournal, Owner  # noqa: E402
+from console.engine.writer import Writer  # noqa: E402
 from console.exchange.client import ExchangeClient  # noqa: E402
 from console.exchange.connect import make_ccxt  # noqa: E402
 from console.paper import PaperExchange  # noqa: E402
@@ -35,9 +36,9 @@ KEY, SECRET = "paper-key", "paper-secret"
 class TimedJournal(DbJournal):
     """The console's own journal (engine.recorder) over DuckDB, timing each call."""
 
-    def __init__(self, db: Database) -> None:
-        super().__init__(db, Owner(venue=Venue.PAPER, market=Market.SPOT, account="bench"))
-        self.seconds = {"pending": 0.0, "resolved (journal + trade record)": 0.0}
+    def __init__(self, db: Database, writer: Writer) -> None:
+        super().__init__(db, Owner(venue=Venue.PAPER, market=Market.SPOT, account="bench"), writer=writer)
+        self.seconds = {"pending": 0.0, "resolved (hands the record to the writer)": 0.0}
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None:
         start = time.perf_counter()
@@ -47,7 +48,7 @@ class TimedJournal(DbJournal):
     def resolved(self, order: Order) -> bool:
         start = time.perf_counter()
         recorded = super().resolved(order)
-        self.seconds["resolved (journal + trade record)"] += time.perf_counter() - start
+        self.seconds["resolved (hands the record to the writer)"] += time.perf_counter() - start
         return recorded
 
 
@@ -58,7 +59,8 @@ def main() -> None:
     db = Database.open(Path(folder.name) / "bench.duckdb")
     try:
         exchange.feed.set_price("BTCUSDT", Decimal("30000"))
-        journal = TimedJournal(db)
+        writer = Writer()
+        journal = TimedJournal(db, writer)
         options = dict(base_url=base_url, api_key=KEY, api_secret=SECRET)
         journaled = ExchangeClient(Venue.PAPER, Market.SPOT, journal=journal, **options)
         unjournaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
@@ -86,6 +88,10 @@ def main() -> None:
                 start = time.perf_counter()
                 runners[name](side)
                 timings[name].append(time.perf_counter() - start)
+        started = time.perf_counter()
+        writer.flush()
+        behind = time.perf_counter() - started
+        recorded = db.cursor().execute("SELECT count(*) FROM trades").fetchone()[0]
         ms = {name: statistics.median(values) * 1000 for name, values in timings.items()}
         print(f"market order, {ROUNDS} interleaved runs each, {LATENCY * 1000:.0f} ms latency per request")
         print(f"bare ccxt create_order:                          median {ms['bare']:.2f} ms")
@@ -94,10 +100,12 @@ def main() -> None:
         print(f"console place_order, journal + trade in DuckDB:  median {ms['console']:.2f} ms")
         for part, seconds in journal.seconds.items():
             print(f"  of which {part}: {seconds / ROUNDS * 1000:.2f} ms mean")
+        print(f"  trades recorded behind the orders: {recorded} (the writer was {behind * 1000:.1f} ms behind at the end)")
         print(f"ratio {ms['console'] / ms['bare']:.2f}")
     finally:
         exchange.faults.clear()
         exchange.stop()
+        writer.close()
         db.close()
         folder.cleanup()
 

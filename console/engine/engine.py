@@ -23,6 +23,7 @@ from console.engine.marketdata import MarketData
 from console.engine.wallet import wallet_rows
 from console.engine.reconcile import settle
 from console.engine.tick import Context, Runtime, tick
+from console.engine.writer import Writer
 from console.errors import Banned, ConsoleError, TemporaryError
 from console.storage import balances, bots, events
 from console.storage.db import Database
@@ -77,7 +78,9 @@ class BotEngine:
         self.market_data = MarketData(clock)
         self.cycles = 0
         self.reconciled = 0
-        self._ctx = Context(db=db, clients=clients, market_data=self.market_data, clock=clock)
+        self.writer = Writer()
+        self._ctx = Context(db=db, clients=clients, market_data=self.market_data, clock=clock,
+                            writer=self.writer)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
@@ -101,6 +104,7 @@ class BotEngine:
             self._thread = None
         self._scheduler.clear()
         self._pool.shutdown(wait=True)
+        self.writer.close()
 
     @property
     def running(self) -> bool:
@@ -149,8 +153,9 @@ class BotEngine:
         return submitted
 
     def run_cycle(self, timeout: float = 60) -> None:
-        """Run one cycle and wait for it: for tests and benchmarks that drive time themselves."""
+        """Run one cycle and wait for it, records included: for tests and benchmarks that drive time."""
         wait(self.cycle(), timeout=timeout)
+        self.writer.flush()
 
     def _run(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
         try:

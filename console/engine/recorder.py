@@ -15,6 +15,7 @@ from decimal import Decimal
 from console.domain import Market, Order, OrderRequest, OrderStatus, Venue, split_symbol
 from console.errors import ConsoleError
 from console.storage import bots, journal, trades
+from console.engine.writer import Writer
 from console.storage.db import Database
 
 
@@ -34,10 +35,12 @@ class Owner:
 class DbJournal:
     """OrderJournal over DuckDB for one owner (a bot, or a person at the order ticket)."""
 
-    def __init__(self, db: Database, owner: Owner, value: Valuer | None = None) -> None:
+    def __init__(self, db: Database, owner: Owner, value: Valuer | None = None,
+                 writer: Writer | None = None) -> None:
         self._db = db
         self._owner = owner
         self._value = value
+        self._writer = writer
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None:
         with self._db.transaction() as cur:
@@ -54,8 +57,16 @@ class DbJournal:
         """Journal the exchange's view of ``order``; record its trade once it has executed.
 
         An order the journal has not seen (an OCO leg) is journaled first. Return True when a
-        new trade row was written.
+        new trade row was written. With a writer the record is written behind (see
+        ``engine.writer``) and this returns False at once.
         """
+        if self._writer is not None:
+            self._writer.submit(lambda: self.record(order))
+            return False
+        return self.record(order)
+
+    def record(self, order: Order) -> bool:
+        """``resolved``, written now."""
         with self._db.transaction() as cur:
             update = dict(status=order.status, exchange_order_id=order.exchange_order_id,
                           response=order_dict(order))

@@ -25,6 +25,7 @@ from console.engine.clients import Clients
 from console.engine.marketdata import MarketData
 from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner, open_entries
+from console.engine.writer import Writer
 from console.engine.strategies import Action, PositionView, get_strategy
 from console.errors import InvalidOrder, OrderNotFound
 from console.storage import bots, events
@@ -51,6 +52,7 @@ class Context:
     clients: Clients
     market_data: MarketData
     clock: Callable[[], float]
+    writer: Writer
 
 
 def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
@@ -59,7 +61,8 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     config = record.config
     client = ctx.clients.get(config.venue, config.market, config.account)
     owner = Owner(config.venue, config.market, config.account, bot_id)
-    book = DbJournal(ctx.db, owner)
+    book = DbJournal(ctx.db, owner, writer=ctx.writer)
+    ctx.writer.flush()  # decide from a store that holds every fill already answered
 
     settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
     key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
@@ -156,6 +159,7 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, order) -> None:
 def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str) -> None:
     if config.market is Market.SPOT:
         _cancel_open_orders(ctx.db, client, bot_id)
+        ctx.writer.flush()
         settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
         held = positions.of_bot(ctx.db.cursor(), bot_id, config)
         if held.quantity <= 0:

@@ -170,3 +170,40 @@ def test_balance_snapshots_feed_the_equity_curve(stack):
     price = spot.ticker("BTC/USDT").last
     expected = held["USDT"].total + held["BTC"].total * price
     assert abs(Decimal(str(curve["equity"].iloc[-1])) - expected) < Decimal("0.5")
+
+
+def test_records_written_behind_the_order_land_once_and_flush_waits_for_them(stack):
+    from console.engine.writer import Writer
+
+    writer = Writer()
+    owner = Owner(Venue.PAPER, Market.SPOT, "paper", None)
+    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    book = DbJournal(stack.db, owner, writer=writer)
+    for _ in range(5):
+        client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY,
+                                        quote_quantity=Decimal("20")), journal=book)
+    writer.flush()
+    assert len(recorded_by_order(stack.db, "spot")) == 5
+    assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
+    assert journal.open_entries(stack.db.cursor()) == []
+    writer.close()
+
+
+def test_a_record_lost_with_the_writer_is_recovered_at_start(stack):
+    from console.engine.writer import Writer
+
+    class DiesBeforeWriting(Writer):
+        def submit(self, write):  # the process is killed before the writer gets to it
+            pass
+
+    writer = DiesBeforeWriting()
+    book = DbJournal(stack.db, Owner(Venue.PAPER, Market.SPOT, "paper", None), writer=writer)
+    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY,
+                                    quote_quantity=Decimal("20")), journal=book)
+    assert recorded_by_order(stack.db, "spot") == {}
+    stack.engine = stack.new_engine()
+    stack.engine.start()
+    assert stack.engine.reconciled == 1
+    assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
+    writer.close()
