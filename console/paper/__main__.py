@@ -45,7 +45,12 @@ def main(argv: list[str] | None = None) -> None:
     exchange = PaperExchange(data_dir=args.data_dir, spot_rules=args.rules_spot, futures_rules=args.rules_futures,
                              feed=make_feed(args), api_key=args.api_key, api_secret=args.api_secret,
                              sync_writes=args.sync_writes)
-    url = exchange.start(host=args.host, port=args.port)
+    try:
+        url = exchange.start(host=args.host, port=args.port)
+    except OSError as e:
+        exchange.stop()
+        raise SystemExit(f"cannot serve on {args.host}:{args.port}: {e.strerror}; choose another --port, "
+                         "or 0 for any free one") from None
     print(f"paper exchange at {url} ({exchange.feed.describe()}); Ctrl-C stops it", flush=True)
     serve_until_stopped(exchange.stop)
 
