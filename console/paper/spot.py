@@ -46,8 +46,12 @@ class SpotBook(Book):
         self._account_dirty = True
 
     # placing ----------------------------------------------------------------------------------
-    def new_order(self, params: dict[str, str], list_id: int = -1, client_id: str | None = None) -> Order:
-        """Validate and place one order; raise ApiError as Binance would."""
+    def new_order(self, params: dict[str, str], list_id: int = -1, client_id: str | None = None,
+                  shares_lock: bool = False) -> Order:
+        """Validate and place one order; raise ApiError as Binance would.
+
+        An OCO's second leg ``shares_lock`` with the first: the list locks its quantity once.
+        """
         rules = self.rules.get(params.get("symbol"))
         side = params.get("side", "")
         kind = params.get("type", "")
@@ -88,11 +92,10 @@ class SpotBook(Book):
         if kind in STOPS and _triggered(kind, side, stop or ZERO, last):
             raise ApiError(400, -2010, "Stop price would trigger immediately.")
         lock_asset, lock = (rules.quote, reference * qty) if side == "BUY" else (rules.base, qty)
-        if list_id == -1 or client_id is None or not params.get("_shares_lock"):
-            if self.free(lock_asset) < lock:
-                raise insufficient_balance()
-        else:
+        if shares_lock:
             lock = ZERO
+        elif self.free(lock_asset) < lock:
+            raise insufficient_balance()
         order = self.add_order(Order(market="spot", symbol=rules.symbol, order_id=self.new_order_id(), client_order_id=cid,
                                      side=side, type=kind, orig_qty=qty, time=self.now_ms(), price=price or ZERO,
                                      stop_price=stop or ZERO, time_in_force=tif or "GTC", order_list_id=list_id, locked=lock))
@@ -216,9 +219,8 @@ class SpotBook(Book):
         self.lists[order_list.list_id] = order_list
         try:
             for i, leg in enumerate(leg_params):
-                leg["_shares_lock"] = "1" if i else ""
                 cid = leg.get("newClientOrderId") or new_client_id()
-                order = self.new_order(leg, list_id=order_list.list_id, client_id=cid)
+                order = self.new_order(leg, list_id=order_list.list_id, client_id=cid, shares_lock=i > 0)
                 order_list.order_ids.append(order.order_id)
         except ApiError:
             for order_id in order_list.order_ids:
