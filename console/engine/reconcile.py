@@ -3,20 +3,26 @@
 An entry that is pending, open or unknown is looked up on the exchange by its client order
 id. What executed while the console was down is recorded once (the trade store is unique on
 the exchange order id). An entry the exchange has never seen never reached it: it is marked
-rejected and not sent again, because the signal behind it is stale by now.
+rejected and not sent again, because the signal behind it is stale by now. Binance still
+accepts a request up to its recvWindow after it was signed, so a pending entry younger than
+IN_FLIGHT that the exchange does not know yet may still arrive: it stays pending until then.
 """
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from console.domain import OrderStatus, Venue
 from console.engine.clients import Clients
 from console.engine.recorder import DbJournal, Owner, account_of, open_entries
-from console.errors import Banned, OrderNotFound, TemporaryError
+from console.errors import Banned, ExchangeTimeout, OrderNotFound, TemporaryError
 from console.storage import journal
 from console.storage.db import Database
 
 log = logging.getLogger(__name__)
+
+# ccxt signs Binance requests with a 10 s recvWindow; the rest allows for clock differences.
+IN_FLIGHT = timedelta(seconds=15)
 
 
 def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: Venue | None = None,
@@ -34,6 +40,13 @@ def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: 
                 entry.symbol, entry.client_order_id
             )
         except OrderNotFound:
+            age = datetime.now(UTC) - entry.created_at
+            if entry.status is OrderStatus.PENDING and age < IN_FLIGHT:
+                if raise_temporary:
+                    raise ExchangeTimeout(
+                        f"order {entry.client_order_id} on {entry.symbol} was sent {age.total_seconds():.0f} s ago "
+                        "and may still reach the exchange; it is looked up again before the bot trades") from None
+                continue
             with db.transaction() as cur:
                 journal.update(cur, entry.client_order_id, status=OrderStatus.REJECTED,
                                response={"message": "the exchange has no such order: it was never placed"})

@@ -27,7 +27,7 @@ from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner, open_entries
 from console.engine.writer import Writer
 from console.engine.strategies import Action, PositionView, get_strategy
-from console.errors import InvalidOrder, OrderNotFound
+from console.errors import InvalidOrder, OrderNotFound, OrderRejected
 from console.storage import bots, events
 from console.storage.db import Database
 
@@ -150,7 +150,7 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, order) -> None:
     try:
         # journaled as pending before it is sent, so legs placed just before a crash are reconciled
         oco = client.place_oco_sell(config.symbol, received, tp, sl, journal=book)
-    except InvalidOrder as e:
+    except (InvalidOrder, OrderRejected) as e:  # e.g. the price already passed the take-profit
         _log(ctx.db, bot_id, "error", f"OCO not placed: {e}")
         return
     _log(ctx.db, bot_id, "order", f"OCO sell {oco.take_profit.quantity}: take-profit {tp:.2f}, stop-loss {sl:.2f}")

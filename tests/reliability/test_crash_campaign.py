@@ -2,11 +2,13 @@
 
 The paper exchange runs as its own durable process (``tests/reliability/paper_process.py``: the
 same ``PaperExchange`` as ``python -m console.paper --data-dir``, with a feed that makes a new
-one-minute candle every second); the console runs headless (``python -m console``) against it by
-URL, on its own DuckDB file, with a fast engine cycle. Each run starts the console, waits a random 0.5-3 s and kills it. A last run
-starts it cleanly (it reconciles on start) and stops it with SIGTERM. Then every fill the
-exchange made must be in the console's DuckDB exactly once, every order at the exchange must be
-known to the console's journal, and the bots that were running must still be running.
+one-minute candle every second and a delay on every order request, so kills land mid-order); the
+console runs headless (``python -m console``) against it by URL, on its own DuckDB file, with a
+fast engine cycle. Each run starts the console, waits a random 0.5-3 s and kills it. A last run
+starts it cleanly (it reconciles on start) and stops it with SIGTERM; the bots that were running
+must still be running. Then the bots are stopped, what rests at the exchange is cancelled and the
+console started once more, so the figures are final: every fill the exchange made must be in the
+console's DuckDB exactly once, and every order at the exchange must be known to its journal.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from pathlib import Path
 import pytest
 
 from console.domain import BotConfig, BotState, Market, Venue
+from console.errors import ConsoleError
+from console.engine.reconcile import IN_FLIGHT
 from console.exchange.client import ExchangeClient
 from console.paper import PaperExchange, SyntheticFeed
 from console.storage import bots, journal
@@ -36,7 +40,7 @@ KILL_AFTER = (0.5, 3.0)  # seconds after the console process starts
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "BNB/USDT", "SOL/USDT", "XRP/USDT")
 READY = "console running:"
 FEED_SPEED = 60  # a new one-minute candle every second
-ORDER_LATENCY = 0.0
+ORDER_LATENCY = 1.0  # each order request waits this long at the exchange, so kills land mid-order
 CYCLE_SECONDS = "0.5"
 
 
@@ -173,12 +177,41 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         trades_seen = trades_now
         db.close()
     kill_seconds = time.perf_counter() - started
+    last_kill = time.monotonic()
 
     proc = campaign.start_console()
     line = read_line(proc, READY, timeout=60)
     assert line is not None, "the console did not start after the kills; see console.log"
     final_reconciled = int(re.search(r"(\d+) fill\(s\) reconciled", line).group(1))  # type: ignore[union-attr]
-    time.sleep(3)
+    # run until orders sent just before the last kill can no longer arrive, so every entry is final
+    time.sleep(max(3.0, last_kill + IN_FLIGHT.total_seconds() + 1 - time.monotonic()))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+
+    db = campaign.open_db()
+    cur = db.cursor()
+    states = {bots.get(cur, b).config.name: bots.get(cur, b).state for b in bot_ids}
+    reasons = {bots.get(cur, b).config.name: bots.get(cur, b).reason for b in bot_ids
+               if bots.get(cur, b).state is not BotState.RUNNING}
+    # Resting orders (OCO exits) can still fill at any moment. To compare final figures, stop the
+    # bots and cancel what rests at the exchange, as a person would, then start the console once
+    # more: its start-up reconciliation settles whatever filled or was cancelled meanwhile.
+    for bot_id in bot_ids:
+        bots.set_state(cur, bot_id, BotState.STOPPED, "campaign over")
+    db.close()
+    cancelled = 0
+    for market in Market:
+        client = campaign.client(market)
+        for order in client.open_orders():
+            try:
+                client.cancel_order(order.symbol, client_order_id=order.client_order_id)
+                cancelled += 1
+            except ConsoleError:  # the other leg of a cancelled OCO, or filled meanwhile
+                pass
+    proc = campaign.start_console()
+    line = read_line(proc, READY, timeout=60)
+    assert line is not None, "the console did not start after the campaign; see console.log"
+    final_reconciled += int(re.search(r"(\d+) fill\(s\) reconciled", line).group(1))  # type: ignore[union-attr]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
 
@@ -192,23 +225,28 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         exchange_fills[market.value] = fills
     weight = campaign.stop_paper()
     at_rest = PaperExchange(data_dir=campaign.paper_dir, feed=SyntheticFeed(seed=9))
-    exchange_orders = {m: [o["clientOrderId"] for o in at_rest.exchange_orders(m)] for m in ("spot", "futures")}
+    raw_orders = {m: at_rest.exchange_orders(m) for m in ("spot", "futures")}
+    exchange_orders = {m: [o["clientOrderId"] for o in raw_orders[m]] for m in raw_orders}
     at_rest.store.close()
 
     db = campaign.open_db()
     cur = db.cursor()
     lost = doubled = extra = mismatched = 0
+    missing: list[str] = []
     for market, fills in exchange_fills.items():
         recorded, twice = recorded_by_order(cur, market)
         diff = compare_fills(fills, recorded)
+        client_ids = {str(o["orderId"]): o["clientOrderId"] for o in raw_orders[market]}
+        for order_id in fills:
+            if order_id not in recorded:
+                cid = client_ids.get(order_id, "?")
+                row = cur.execute("SELECT status, response FROM orders WHERE client_order_id = ?", [cid]).fetchone()
+                missing.append(f"{market} order {order_id} ({cid}): journal {row}")
         lost, extra, mismatched = lost + diff["lost"], extra + diff["extra"], mismatched + diff["quantity_mismatch"]
         doubled += twice
     journaled = {row[0] for row in cur.execute("SELECT client_order_id FROM orders").fetchall()}
     unknown_orders = sum(1 for ids in exchange_orders.values() for cid in ids if cid not in journaled)
-    still_pending = [e for e in journal.open_entries(cur) if e.status.value == "pending"]
-    states = {bots.get(cur, b).config.name: bots.get(cur, b).state for b in bot_ids}
-    reasons = {bots.get(cur, b).config.name: bots.get(cur, b).reason for b in bot_ids
-               if bots.get(cur, b).state is not BotState.RUNNING}
+    still_open = journal.open_entries(cur)
     db.close()
 
     figures = {
@@ -223,11 +261,13 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         "orders at the exchange": sum(len(ids) for ids in exchange_orders.values()),
         "orders at the exchange unknown to the journal": unknown_orders,
         "fills lost": lost,
+        "lost fills": missing,
         "fills doubled": doubled,
         "recorded trades not at the exchange": extra,
         "quantity mismatches": mismatched,
-        "journal entries still pending": len(still_pending),
-        "bots still running": f"{sum(s is BotState.RUNNING for s in states.values())} of {len(states)}",
+        "resting orders cancelled at the end": cancelled,
+        "journal entries still open": len(still_open),
+        "bots still running after the last restart": f"{sum(s is BotState.RUNNING for s in states.values())} of {len(states)}",
         "bots not running": reasons,
         "busiest minute at the exchange (weight)": weight,
         "seconds (kill runs)": round(kill_seconds, 1),
@@ -238,6 +278,6 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
     assert sum(len(f) for f in exchange_fills.values()) > 0, "the bots traded"
     assert lost == 0 and doubled == 0 and extra == 0 and mismatched == 0
     assert unknown_orders == 0
-    assert still_pending == []
+    assert still_open == []
     assert all(s is BotState.RUNNING for s in states.values()), reasons
     assert runs_with_new_trades >= 1
