@@ -287,3 +287,26 @@ def test_an_oco_whose_answer_is_lost_is_still_recorded_when_a_leg_fills(shared_d
         engine.stop()
         db.close()
         exchange.stop()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "ExchangeClient resends an order after its lookup answers 'no such order', but a slow request "
+    "can still reach Binance within its recvWindow (10 s): the order is then placed twice under one "
+    "client order id (console/exchange/retry.py send_resolved)"))
+def test_an_order_request_delayed_past_the_client_timeout_is_placed_once(venue: PaperExchange):
+    """The exchange takes the order request only after the client gave up waiting for it."""
+    client = ExchangeClient(Venue.PAPER, Market.SPOT, base_url=venue.base_url, api_key="paper-key",
+                            api_secret="paper-secret", timeout_ms=CLIENT_TIMEOUT_MS, sleep=SleepLog(),
+                            ban_gate=BanGate())
+    client.balances()
+    client.ticker("BTC/USDT")
+    venue.faults.add(path=ORDER_PATHS[Market.SPOT], method="POST", kind="latency", count=1, seconds=0.6)
+    request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, quote_quantity=Decimal("20"),
+                           client_order_id="slow-request-1")
+    try:
+        client.place_order(request)
+    except ConsoleError:
+        pass
+    time.sleep(1.0)  # the delayed request lands
+    placed = [o for o in venue.exchange_orders("spot") if o["clientOrderId"] == "slow-request-1"]
+    assert len(placed) == 1
