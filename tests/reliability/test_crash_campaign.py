@@ -267,7 +267,8 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         "quantity mismatches": mismatched,
         "resting orders cancelled at the end": cancelled,
         "journal entries still open": len(still_open),
-        "bots still running after the last restart": f"{sum(s is BotState.RUNNING for s in states.values())} of {len(states)}",
+        "bots still running after the last restart":
+            f"{sum(s is BotState.RUNNING for s in states.values())} of {len(states)}",
         "bots not running": reasons,
         "busiest minute at the exchange (weight)": weight,
         "seconds (kill runs)": round(kill_seconds, 1),
