@@ -19,7 +19,7 @@ import schedule
 
 from console.domain import BotState
 from console.engine.clients import Clients
-from console.engine.marketdata import MarketData
+from console.engine.marketdata import MarketData, OpenOrders
 from console.engine.wallet import wallet_rows
 from console.engine.reconcile import settle
 from console.engine.tick import Context, Runtime, tick
@@ -80,7 +80,7 @@ class BotEngine:
         self.reconciled = 0
         self.writer = Writer()
         self._ctx = Context(db=db, clients=clients, market_data=self.market_data, clock=clock,
-                            writer=self.writer)
+                            writer=self.writer, open_orders=OpenOrders(clock))
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:

@@ -10,6 +10,7 @@ IN_FLIGHT that the exchange does not know yet may still arrive: it stays pending
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from console.domain import OrderStatus, Venue
@@ -18,6 +19,7 @@ from console.engine.recorder import DbJournal, Owner, account_of, open_entries
 from console.errors import Banned, ExchangeTimeout, OrderNotFound, TemporaryError
 from console.storage import journal
 from console.storage.db import Database
+from console.storage.journal import JournalEntry
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +28,17 @@ IN_FLIGHT = timedelta(seconds=15)
 
 
 def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: Venue | None = None,
-           raise_temporary: bool = False) -> int:
+           raise_temporary: bool = False, still_open: Callable[[JournalEntry], bool] | None = None) -> int:
     """Look up open journal entries (all, or one bot's); return how many trades were newly recorded.
 
     Start-up passes over entries that cannot be looked up yet (they stay open for the next
-    pass); a bot tick raises the temporary error so the bot retries at its next tick.
+    pass); a bot tick raises the temporary error so the bot retries at its next tick. An entry
+    the exchange confirmed open that ``still_open`` finds in its open orders is not looked up.
     """
     recorded = 0
     for entry in open_entries(db, bot_id=bot_id, venue=venue):
+        if still_open is not None and entry.status is OrderStatus.OPEN and still_open(entry):
+            continue
         owner = Owner(entry.venue, entry.market, account_of(entry), entry.bot_id)
         try:
             order = clients.get(owner.venue, owner.market, owner.account).fetch_order(

@@ -22,7 +22,7 @@ import pandas as pd
 from console.domain import BotConfig, Market, OrderRequest, OrderType, Side, split_symbol
 from console.engine import positions, risk
 from console.engine.clients import Clients
-from console.engine.marketdata import MarketData
+from console.engine.marketdata import MarketData, OpenOrders
 from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner, open_entries
 from console.engine.writer import Writer
@@ -53,6 +53,7 @@ class Context:
     market_data: MarketData
     clock: Callable[[], float]
     writer: Writer
+    open_orders: OpenOrders
 
 
 def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
@@ -64,7 +65,8 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     book = DbJournal(ctx.db, owner, writer=ctx.writer)
     ctx.writer.flush()  # decide from a store that holds every fill already answered
 
-    settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
+    settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True,
+           still_open=lambda e: e.client_order_id in ctx.open_orders.ids(client))
     key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
     candles = ctx.market_data.candles(key, client.candles, cycle)
     if candles.empty:

@@ -68,6 +68,7 @@ from console.exchange.transport import Transport
 
 __all__ = ["ExchangeClient", "OrderJournal", "OrderPreview"]
 ZERO = Decimal(0)
+ORDER_RECV_WINDOW_MS = 5_000
 
 
 class OrderJournal(Protocol):
@@ -94,6 +95,9 @@ class ExchangeClient:
                  retry: RetryPolicy = RetryPolicy(), ban_gate: BanGate | None = None) -> None:
         self.venue, self.market, self.journal = Venue(venue), Market(market), journal
         self.clock = clock
+        # An order request must reach the exchange within this window or be refused, and the client
+        # waits at least this long for an answer: after a timeout, "no such order" is then final.
+        self.order_window_ms = min(ORDER_RECV_WINDOW_MS, timeout_ms)
         self.exchange = make_ccxt(self.market, base_url=base_url, api_key=api_key, api_secret=api_secret,
                                   demo=self.venue is Venue.DEMO, timeout_ms=timeout_ms)
         self.exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
@@ -283,7 +287,8 @@ class ExchangeClient:
         def send() -> Order:
             raw = self.transport.once("create_order", self.exchange.create_order, ccxt_symbol, plan.ccxt_type,
                                       plan.request.side.value, plan.amount, plan.price,
-                                      {**plan.params, "newClientOrderId": cid}, orders=1)
+                                      {**plan.params, "newClientOrderId": cid,
+                                       "recvWindow": self.order_window_ms}, orders=1)
             return parse_order(raw, symbol, self.market)
 
         def find() -> Order:

@@ -70,7 +70,7 @@ def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profi
         "listClientOrderId": list_id,
         "aboveType": "LIMIT_MAKER", "abovePrice": plain(take_profit), "aboveClientOrderId": tp_id,
         "belowType": "STOP_LOSS_LIMIT", "belowStopPrice": plain(stop), "belowPrice": plain(limit),
-        "belowTimeInForce": "GTC", "belowClientOrderId": sl_id,
+        "belowTimeInForce": "GTC", "belowClientOrderId": sl_id, "recvWindow": client.order_window_ms,
     }
     try:
         result = _send(client, symbol, params, tp_id, sl_id)

@@ -82,6 +82,7 @@ class Stats:
         self._lock = threading.Lock()
         self._paths: Counter[str] = Counter()
         self._weight: dict[str, tuple[int, int]] = {}
+        self._total: Counter[str] = Counter()
         self._orders: dict[str, tuple[int, int]] = {}
 
     def record(self, path: str, market: str, weight: int, order: bool = False) -> tuple[int, int]:
@@ -92,6 +93,7 @@ class Stats:
             start, used = self._weight.get(market, (minute, 0))
             used = used + weight if start == minute else weight
             self._weight[market] = (minute, used)
+            self._total[market] += weight
             orders = 0
             if order:
                 window = int(self._clock() // 10) if market == "spot" else minute
@@ -112,9 +114,15 @@ class Stats:
             start, used = self._weight.get(market, (minute, 0))
             return used if start == minute else 0
 
+    def total_weight(self, market: str) -> int:
+        """Weight used by ``market`` since the counts were last reset."""
+        with self._lock:
+            return self._total[market]
+
     def reset(self) -> None:
         """Forget every count."""
         with self._lock:
+            self._total.clear()
             self._paths.clear()
             self._weight.clear()
             self._orders.clear()

@@ -55,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         fault = None
         try:
             if route is not None:
-                self._count(route, path, market, headers)
+                self._count(route, path, market, headers, query)
             banned = ex.banned_until.get(market, 0.0)
             if banned > ex.clock():
                 raise _banned(banned, ex.clock())
@@ -84,10 +84,13 @@ class Handler(BaseHTTPRequestHandler):
             return self._reset()
         self._reply(200, json.dumps(result, separators=(",", ":")).encode(), headers)
 
-    def _count(self, route: Route, path: str, market: str, headers: dict[str, str]) -> None:
+    def _count(self, route: Route, path: str, market: str, headers: dict[str, str], query: str = "") -> None:
         """Count the request's weight into the headers; 429 once the minute's budget is spent."""
         ex = self.exchange
-        used, orders = ex.stats.record(path, market, route.weight, route.order)
+        weight = route.weight
+        if path.endswith("/openOrders") and "symbol=" not in query:
+            weight = 80 if market == "spot" else 40  # every symbol's open orders, as Binance weighs them
+        used, orders = ex.stats.record(path, market, weight, route.order)
         headers["X-MBX-USED-WEIGHT-1M"] = str(used)
         if route.order:
             headers["X-MBX-ORDER-COUNT-10S" if market == "spot" else "X-MBX-ORDER-COUNT-1M"] = str(orders)

@@ -289,10 +289,6 @@ def test_an_oco_whose_answer_is_lost_is_still_recorded_when_a_leg_fills(shared_d
         exchange.stop()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ExchangeClient resends an order after its lookup answers 'no such order', but a slow request "
-    "can still reach Binance within its recvWindow (10 s): the order is then placed twice under one "
-    "client order id (console/exchange/retry.py send_resolved)"))
 def test_an_order_request_delayed_past_the_client_timeout_is_placed_once(venue: PaperExchange):
     """The exchange takes the order request only after the client gave up waiting for it."""
     client = ExchangeClient(Venue.PAPER, Market.SPOT, base_url=venue.base_url, api_key="paper-key",

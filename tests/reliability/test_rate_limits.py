@@ -211,21 +211,17 @@ def test_a_ban_during_start_up_leaves_orders_pending_until_the_ban_ends(stack: S
     assert journal.open_entries(stack.db.cursor()) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "every tick looks up each open journal entry of the bot by client order id (console/engine/tick.py "
-    "-> reconcile.settle): a resting OCO costs 2 x weight 4 per bot per cycle, 240 a minute at the "
-    "default 2 s cycle, so 25 such bots already use the whole spot limit"))
-def test_200_spot_bots_with_resting_exits_stay_under_the_spot_weight_limit(tmp_path: Path):
-    """Bots that hold a position protected by an OCO sell poll it; count the weight a minute of that costs."""
+def resting_exit_weight(tmp_path: Path, protected: int) -> tuple[int, float]:
+    """Run ``protected`` spot bots that each hold a position under an OCO sell for one minute of
+    2 s cycles; return (resting OCO legs, spot weight used in that minute)."""
     clock = Clock()
     exchange = PaperExchange(feed=SyntheticFeed(seed=5, clock=clock), clock=clock, enforce_weight_limits=False,
                              starting_balances={"spot": {"USDT": Decimal("100000")}})
     exchange.start()
-    db = Database.open(tmp_path / "console.duckdb")
+    db = Database.open(tmp_path / f"console-{protected}.duckdb")
     clients = Clients(lambda v, a: Credentials("paper-key", "paper-secret", base_url=exchange.base_url),
                       clock=clock, sleep=SleepLog())
     engine = BotEngine(db, clients, clock=clock)
-    protected = 20  # measured on 20 bots, scaled to 200
     try:
         with db.transaction() as cur:
             for i in range(protected):
@@ -239,20 +235,26 @@ def test_200_spot_bots_with_resting_exits_stay_under_the_spot_weight_limit(tmp_p
             engine.run_cycle()
         resting = len(journal.open_entries(db.cursor()))
         exchange.stats.reset()
-        cycles = 5
-        for _ in range(cycles):
+        for _ in range(30):  # one minute
             clock.advance(2)
             engine.run_cycle()
-        per_minute = exchange.stats.used_weight("spot") / cycles * 30 * (200 / protected)
-        save_figures("resting exits", {
-            "bots measured": protected, "resting OCO legs": resting,
-            "spot weight per 2 s cycle": exchange.stats.used_weight("spot") / cycles,
-            "spot weight a minute for 200 such bots (2 s cycle)": round(per_minute),
-            "spot limit": WEIGHT_LIMITS["spot"],
-        })
-        assert resting == 2 * protected
-        assert per_minute < WEIGHT_LIMITS["spot"]
+        return resting, exchange.stats.total_weight("spot")
     finally:
         engine.stop()
         db.close()
         exchange.stop()
+
+
+def test_resting_exits_cost_the_same_weight_for_10_or_40_bots_and_stay_under_the_limit(tmp_path: Path):
+    """Open OCO legs are checked through one open-orders request per client every 10 s, not per bot."""
+    few_legs, few = resting_exit_weight(tmp_path, 10)
+    many_legs, many = resting_exit_weight(tmp_path, 40)
+    save_figures("resting exits", {
+        "spot weight a minute, 10 bots with resting OCO exits": few,
+        "spot weight a minute, 40 bots with resting OCO exits": many,
+        "resting OCO legs (10 / 40 bots)": f"{few_legs} / {many_legs}",
+        "spot limit": WEIGHT_LIMITS["spot"],
+    })
+    assert (few_legs, many_legs) == (20, 80)
+    assert many <= few * 1.25, "the weight of watching resting exits must not grow with the bots"
+    assert many < WEIGHT_LIMITS["spot"] / 4
