@@ -168,9 +168,24 @@ def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: st
             return
     side = Side.SELL if held.quantity > 0 else Side.BUY
     request = OrderRequest(symbol=config.symbol, market=config.market, side=side, type=OrderType.MARKET,
-                           quantity=abs(held.quantity), reduce_only=config.market is Market.FUTURES)
+                           quantity=abs(held.quantity), reduce_only=_reduces(client, config, held),
+                           extra={"remainder": "keep"})
     order = client.place_order(request, journal=book)
     _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
+
+
+def _reduces(client, config: BotConfig, held) -> bool:
+    """Close reduce-only when the account's one-way position covers the bot's own.
+
+    Bots sharing a futures symbol share one net position: when others hold the other side, the
+    account's position may be smaller or opposite, and a reduce-only close would be refused.
+    """
+    if config.market is not Market.FUTURES:
+        return False
+    for p in client.positions():
+        if p.symbol == config.symbol:
+            return (p.quantity > 0) == (held.quantity > 0) and abs(p.quantity) >= abs(held.quantity)
+    return False
 
 
 def _cancel_open_orders(db: Database, client, bot_id: int) -> None:

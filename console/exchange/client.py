@@ -251,10 +251,12 @@ class ExchangeClient:
             return
         rules = self.rules(plan.request.symbol)
         leverage = futures.symbol_config(self, rules.symbol)[0] if self.market is Market.FUTURES else 1
+        # A bot selling exactly its own holding leaves the rest to its owners, dust or not.
+        keep = plan.request.extra.get("remainder") == "keep"
         try:
-            check_balance(plan.preview, rules, self.balances(), leverage)
+            check_balance(plan.preview, rules, self.balances(), leverage, keep_remainder=keep)
         except (InsufficientBalance, InvalidOrder):
-            check_balance(plan.preview, rules, self.balances(fresh=True), leverage)
+            check_balance(plan.preview, rules, self.balances(fresh=True), leverage, keep_remainder=keep)
 
     def place_order(self, request: OrderRequest, *, journal: OrderJournal | None = None) -> Order:
         """Normalise, check the balance, journal, send and resolve one order; return the exchange's answer."""

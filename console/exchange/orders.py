@@ -126,11 +126,12 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
                 price=None if market_order else plain(price), params=params)
 
 
-def check_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], leverage: int = 1) -> None:
+def check_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], leverage: int = 1,
+                  *, keep_remainder: bool = False) -> None:
     """Raise InsufficientBalance naming the shortfall when ``held`` can't cover the order.
 
     A spot buy needs its quote amount, a spot sell its base quantity (and must not leave
-    unsellable dust), a futures order its margin at ``leverage`` plus the fee.
+    unsellable dust, unless ``keep_remainder``), a futures order its margin at ``leverage`` plus the fee.
     """
     if rules.market is Market.FUTURES:
         asset, need = rules.quote, preview.notional / leverage + preview.fee
@@ -146,7 +147,7 @@ def check_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Bal
             f"{preview.side.value} {plain(preview.quantity)} {rules.base} on {preview.symbol} needs {plain(need)} "
             f"{asset} of free {what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
             shortfall=short, asset=asset)
-    if rules.market is Market.SPOT and preview.side is Side.SELL:
+    if rules.market is Market.SPOT and preview.side is Side.SELL and not keep_remainder:
         check_remainder(rules, free, preview.quantity, preview.price)
 
 

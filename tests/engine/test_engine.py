@@ -207,3 +207,21 @@ def test_a_record_lost_with_the_writer_is_recovered_at_start(stack):
     assert stack.engine.reconciled == 1
     assert recorded_by_order(stack.db, "spot") == exchange_fills_by_order(stack.exchange, "spot")
     writer.close()
+
+
+def test_a_futures_close_is_reduce_only_only_when_the_account_position_covers_the_bot(stack):
+    from console.engine.positions import Held
+    from console.engine.tick import _reduces
+    from console.domain import BotConfig
+
+    client = stack.clients.get(Venue.PAPER, Market.FUTURES, "paper")
+    client.prepare_futures("BTC/USDT", 2)
+    client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY, quantity=Decimal("0.01")))
+    config = BotConfig(name="perp", symbol="BTC/USDT", market=Market.FUTURES, leverage=2, allow_short=True)
+
+    def held(quantity: str) -> Held:
+        return Held(Decimal(quantity), Decimal("1"), None, 1)
+
+    assert _reduces(client, config, held("0.004")) is True   # this bot's long is inside the account's long
+    assert _reduces(client, config, held("0.02")) is False   # others sold part of it: not all reducible
+    assert _reduces(client, config, held("-0.004")) is False  # a short bot while the account is net long

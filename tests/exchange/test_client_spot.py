@@ -218,3 +218,15 @@ def test_symbols_lists_what_trades(make_client):
 
 def test_permissions_tell_what_the_keys_may_do(make_client):
     assert make_client().permissions() == {"trade": True, "withdraw": True, "deposit": True}
+
+
+def test_a_sell_of_exactly_ones_own_holding_may_leave_what_others_hold(make_client):
+    """A bot closing its own position leaves the rest of the account alone, even below the minimum."""
+    client = make_client()
+    bought = client.place_order(buy(D("0.001")))
+    request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.SELL, quantity=D("0.0009"),
+                           extra={"remainder": "keep"})
+    sold = client.place_order(request)
+    assert sold.filled == D("0.0009")
+    left = client.balances(fresh=True)["BTC"].free
+    assert left == bought.filled - bought.commission - sold.filled
