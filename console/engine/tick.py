@@ -82,6 +82,12 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     if config.market is Market.FUTURES and held.quantity and _futures_exit_hit(config, held, price):
         _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss reached")
         return
+    if _unprotected(ctx, config, bot_id, held):
+        if _futures_exit_hit(config, held, price):  # the same price test serves a spot long
+            _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit")
+            return
+        _log(ctx.db, bot_id, "note", "position without its OCO exit (placed before a restart?): placing it again")
+        _protect(ctx, client, book, config, bot_id, held.quantity, held.entry_price)
 
     last_ts = candles["ts"].iloc[-1]
     if runtime.last_candle is not None and last_ts <= runtime.last_candle:
@@ -138,13 +144,18 @@ def _enter(ctx, client, book, config: BotConfig, bot_id, side: Side, held, price
     order = client.place_order(request, journal=book)
     runtime.last_order = f"{order.side.value} {order.filled} {config.symbol} @ {order.average_price}"
     if config.market is Market.SPOT and (config.take_profit_pct or config.stop_loss_pct):
-        _protect(ctx, client, book, config, bot_id, order)
+        base, _ = split_symbol(config.symbol)
+        received = order.filled - sum((a for asset, a in order.commissions if asset == base), Decimal(0))
+        _protect(ctx, client, book, config, bot_id, received, order.average_price or order.price)
 
 
-def _protect(ctx, client, book, config: BotConfig, bot_id, order) -> None:
-    base, _ = split_symbol(config.symbol)
-    received = order.filled - sum((a for asset, a in order.commissions if asset == base), Decimal(0))
-    entry = order.average_price or order.price
+def _unprotected(ctx, config: BotConfig, bot_id: int, held) -> bool:
+    """A spot position with take-profit and stop-loss set but no OCO resting (lost in a crash)."""
+    return (config.market is Market.SPOT and held.quantity > 0 and config.take_profit_pct is not None
+            and config.stop_loss_pct is not None and not open_entries(ctx.db, bot_id=bot_id))
+
+
+def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, entry: Decimal) -> None:
     tp, sl = risk.exit_prices(config, entry, long=True)
     if tp is None or sl is None:
         _log(ctx.db, bot_id, "note", "spot exits need both take-profit and stop-loss for an OCO; none placed")

@@ -225,3 +225,22 @@ def test_a_futures_close_is_reduce_only_only_when_the_account_position_covers_th
     assert _reduces(client, config, held("0.004")) is True   # this bot's long is inside the account's long
     assert _reduces(client, config, held("0.02")) is False   # others sold part of it: not all reducible
     assert _reduces(client, config, held("-0.004")) is False  # a short bot while the account is net long
+
+
+def test_a_spot_position_left_without_its_oco_is_protected_again(stack):
+    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("2"), stop_loss_pct=Decimal("2")))
+    stack.engine.start_bot(bot_id)
+    for _ in range(80):
+        stack.cycles(1)
+        if trades.for_bot(stack.db.cursor(), bot_id):
+            break
+    legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
+    assert len(legs) == 2
+    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    client.cancel_order("BTC/USDT", client_order_id=legs[0].client_order_id)  # as if lost before a crash
+    stack.engine.run_cycle()  # notices the cancelled legs
+    stack.engine.run_cycle()  # places the exit again
+    legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
+    assert sorted(e.type.value for e in legs) == ["limit_maker", "stop_loss_limit"]
+    assert sum(1 for o in stack.exchange.exchange_orders("spot") if o["status"] == "NEW") == 2
+    assert "placing it again" in " ".join(events.recent(stack.db.cursor(), bot_id=bot_id)["message"])
