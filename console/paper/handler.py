@@ -127,8 +127,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up waiting: nothing to answer
+            self.close_connection = True
 
     def _reset(self) -> None:
         """Drop the connection without an answer (RST, as a crashed proxy would)."""
