@@ -18,6 +18,9 @@ NO_TRADES = "No trades yet for these filters"
 NO_CANDLES = "No candles yet for this symbol and timeframe"
 
 
+DAY_MS = 86_400_000
+
+
 def daily_pnl_bars(daily: pd.DataFrame | None) -> go.Figure:
     """Bar per day of net PnL: green for a profitable day, red for a losing one."""
     if _is_empty(daily):
@@ -26,10 +29,12 @@ def daily_pnl_bars(daily: pd.DataFrame | None) -> go.Figure:
     pnl = daily["pnl"].astype(float)
     figure = go.Figure(go.Bar(
         x=daily["day"], y=pnl, marker_color=sign_colours(pnl), name="PnL",
+        width=DAY_MS * 0.8,
         customdata=daily[["fees", "trades"]].to_numpy(),
-        hovertemplate="%{x}<br>PnL %{y:,.2f}<br>fees %{customdata[0]:,.2f}"
+        hovertemplate="%{x|%Y-%m-%d}<br>PnL %{y:,.2f}<br>fees %{customdata[0]:,.2f}"
                       "<br>trades %{customdata[1]}<extra></extra>",
     ))
+    figure.update_xaxes(type="date", tickformat="%b %d", dtick=DAY_MS if len(daily) <= 14 else None)
     return _layout(figure, "Daily PnL", y_title="PnL (quote)")
 
 

@@ -158,7 +158,7 @@ def preview_table(preview: Any) -> pd.DataFrame:
 
 def show_preview(preview: Any, key: str) -> None:
     """Show an order preview and its warnings."""
-    st.dataframe(preview_table(preview), hide_index=True, key=key)
+    st.dataframe(preview_table(preview), hide_index=True, key=key, width="stretch")
     for warning in preview.warnings:
         st.warning(warning)
 
