@@ -104,13 +104,17 @@ def _bundle(cur: Cursor, filters: Filters) -> Bundle:
     )
 
 
+def _bucket(exact: str, lo: int | None, hi: int | None, count: int) -> tuple[str, list[object]]:
+    """The GROUP BY key: ``exact`` (one point per row) up to MAX_POINTS rows, else MAX_POINTS time buckets."""
+    if count <= MAX_POINTS:
+        return exact, []
+    return "(epoch_us(ts) - ?) * ? // ?", [lo, MAX_POINTS, hi - lo + 1]
+
+
 def _series(cur: Cursor, source: str, where: str, params: list[object],
             lo: int | None, hi: int | None, count: int) -> pd.DataFrame:
     """Running sum of ``pnl`` with its peak and drawdown, at most MAX_POINTS rows."""
-    if count <= MAX_POINTS:
-        key, key_params = "id", []
-    else:
-        key, key_params = "(epoch_us(ts) - ?) * ? // ?", [lo, MAX_POINTS, hi - lo + 1]
+    key, key_params = _bucket("id", lo, hi, count)
     return cur.execute(
         f"WITH src AS ({source} WHERE {where}), "
         f"b AS (SELECT {key} AS k, max(ts) AS ts, SUM(pnl) AS pnl FROM src GROUP BY k), "
@@ -153,10 +157,7 @@ def equity_curve(cur: Cursor, filters: Filters) -> pd.DataFrame:
         f"SELECT epoch_us(min(ts)), epoch_us(max(ts)), COUNT(DISTINCT ts) FROM balance_snapshots WHERE {where}",
         params,
     ).fetchone()
-    if count <= MAX_POINTS:
-        key, key_params = "epoch_us(ts)", []
-    else:
-        key, key_params = "(epoch_us(ts) - ?) * ? // ?", [lo, MAX_POINTS, hi - lo + 1]
+    key, key_params = _bucket("epoch_us(ts)", lo, hi, count)
     return cur.execute(
         f"WITH s AS (SELECT ts, SUM(value_quote) AS equity FROM balance_snapshots WHERE {where} GROUP BY ts) "
         f"SELECT max(ts) AS ts, arg_max(equity, ts)::DOUBLE AS equity FROM s GROUP BY {key} ORDER BY 1",
