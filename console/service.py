@@ -7,7 +7,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pandas as pd
 
@@ -145,8 +144,3 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
         account = self.default_account(venue)
         book = DbJournal(self.db, Owner(venue, market, account, None))
         return self.clients.get(venue, market, account).place_order(request, journal=book)
-
-    def decimal(self, raw: object, what: str) -> Decimal:
-        from console.config import parse_decimal
-
-        return parse_decimal(raw, what)

@@ -79,11 +79,11 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
         held = positions.FLAT
     runtime.position, runtime.entry_price = held.quantity, held.entry_price
 
-    if config.market is Market.FUTURES and held.quantity and _futures_exit_hit(config, held, price):
+    if config.market is Market.FUTURES and held.quantity and _exit_hit(config, held, price):
         _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss reached")
         return
     if _unprotected(ctx, config, bot_id, held):
-        if _futures_exit_hit(config, held, price):  # the same price test serves a spot long
+        if _exit_hit(config, held, price):
             _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit")
             return
         _log(ctx.db, bot_id, "note", "position without its OCO exit (placed before a restart?): placing it again")
@@ -208,7 +208,7 @@ def _cancel_open_orders(db: Database, client, bot_id: int) -> None:
             pass
 
 
-def _futures_exit_hit(config: BotConfig, held, price: Decimal) -> bool:
+def _exit_hit(config: BotConfig, held, price: Decimal) -> bool:
     tp, sl = risk.exit_prices(config, held.entry_price, long=held.quantity > 0)
     if held.quantity > 0:
         return (tp is not None and price >= tp) or (sl is not None and price <= sl)
