@@ -12,14 +12,10 @@ Needs Debian's /usr/bin/chromium and the playwright Python package.
 """
 from __future__ import annotations
 
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,51 +25,15 @@ from benchmarks.bench_analytics import SEED_SQL, TRADES  # noqa: E402
 from console.config import load_settings  # noqa: E402
 from console.storage import trades  # noqa: E402
 from console.storage.db import Database  # noqa: E402
+from tests.browser.console_process import CHROMIUM, CHROMIUM_ARGS, start_console, stop, wait_healthy  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GOAL_SECONDS = 2.0
 VISITS = 5
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_console(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Launch the console on a free port; return the process and its URL (not yet waited for)."""
-    port = free_port()
-    env = os.environ | {"CONSOLE_DATA_DIR": str(data_dir), "CONSOLE_VENUE": "paper",
-                        "CONSOLE_PAPER_FEED": "synthetic"}
-    env.pop("CONSOLE_PAPER_CANDLES", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"the console did not answer on {url} within {timeout} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def paper_env(data_dir: Path) -> dict[str, str]:
+    return {"CONSOLE_DATA_DIR": str(data_dir), "CONSOLE_VENUE": "paper", "CONSOLE_PAPER_FEED": "synthetic",
+            "CONSOLE_PAPER_CANDLES": ""}
 
 
 def seed(data_dir: Path) -> float:
@@ -108,9 +68,9 @@ def main() -> None:
         page.set_default_timeout(60_000)
 
         started = time.perf_counter()
-        process, url = start_console(Path(folder) / "cold")
+        process, url = start_console(paper_env(Path(folder) / "cold"))
         try:
-            wait_healthy(url)
+            wait_healthy(url, process)
             healthy = time.perf_counter() - started
             page.goto(url)
             page.get_by_role("heading", name="Overview").wait_for()
@@ -121,9 +81,9 @@ def main() -> None:
 
         seeded = Path(folder) / "seeded"
         seed_seconds = seed(seeded)
-        process, url = start_console(seeded)
+        process, url = start_console(paper_env(seeded))
         try:
-            wait_healthy(url)
+            wait_healthy(url, process)
             page.goto(url)
             page.get_by_role("heading", name="Overview").wait_for()
             visits = []

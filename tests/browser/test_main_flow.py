@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.browser.console_process import CHROMIUM, CHROMIUM_ARGS, start_console, stop, wait_healthy
+
 SHOTS_ENV = os.environ.get("CONSOLE_SCREENSHOTS", "")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CANDLES = "candles/binance_spot_BTCUSDT_1h_2020-04-30_2020-07-01.csv"  # two hours a second
 
 pytestmark = pytest.mark.browser
@@ -35,53 +28,22 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 45) -> None:
-    """Wait for Streamlit's health endpoint to answer ok."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"streamlit exited with {process.returncode}: {process.stdout.read()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"streamlit did not answer on {url} within {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def console_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[str]:
     """A console on the paper venue replaying two months of BTCUSDT hours at high speed."""
-    port = free_port()
-    env = os.environ | {
+    process, url = start_console({
         "CONSOLE_DATA_DIR": str(tmp_path_factory.mktemp("console-data")),
         "CONSOLE_PAPER_FEED": "replay",
         "CONSOLE_PAPER_CANDLES": str(shared_data / CANDLES),
         "CONSOLE_PAPER_SPEED": "7200",
         "CONSOLE_CYCLE_SECONDS": "0.5",
         "CONSOLE_VENUE": "paper",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    })
     try:
         wait_healthy(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
