@@ -44,6 +44,7 @@ class Runtime:
     position: Decimal = Decimal(0)
     entry_price: Decimal | None = None
     banned_until: datetime | None = None  # the venue ban last logged for this bot
+    protected_at: pd.Timestamp | None = None  # the candle at which an exit was last placed again
 
 
 @dataclass
@@ -82,7 +83,8 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     if config.market is Market.FUTURES and held.quantity and _exit_hit(config, held, price):
         _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss reached")
         return
-    if _unprotected(ctx, config, bot_id, held):
+    if _unprotected(ctx, config, bot_id, held) and runtime.protected_at != candles["ts"].iloc[-1]:
+        runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
         if _exit_hit(config, held, price):
             _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit")
             return
