@@ -146,6 +146,16 @@ def plain(value: object) -> str:
         return str(value)
 
 
+def table(frame: pd.DataFrame | None, empty: str, key: str | None = None) -> None:
+    """Show ``frame``, or the ``empty`` caption when it has no rows (nothing when it failed to load)."""
+    if frame is None:
+        return
+    if frame.empty:
+        st.caption(empty)
+    else:
+        st.dataframe(frame, hide_index=True, key=key)
+
+
 def preview_table(preview: Any) -> pd.DataFrame:
     """One row describing a normalised order preview: quantity, price, notional and fee."""
     return pd.DataFrame([{

@@ -32,19 +32,9 @@ def live_panel() -> None:
             st.dataframe(balances, hide_index=True, key="balances")
     with right:
         st.subheader("Open positions (futures)")
-        positions = ui.attempt(con.positions)
-        if positions is not None:
-            if positions.empty:
-                st.caption("No open positions.")
-            else:
-                st.dataframe(positions, hide_index=True)
+        ui.table(ui.attempt(con.positions), "No open positions.")
     st.subheader("Open orders")
-    orders = ui.attempt(con.open_orders)
-    if orders is not None:
-        if orders.empty:
-            st.caption("No open orders.")
-        else:
-            st.dataframe(orders, hide_index=True)
+    ui.table(ui.attempt(con.open_orders), "No open orders.")
     if status is not None and not status.empty:
         st.subheader("Bots")
         st.dataframe(status[["name", "symbol", "market", "state", "position", "last_signal", "last_error",

@@ -13,11 +13,7 @@ st.markdown(f"The console trades on **{con.venue.value.upper()}**. Change it wit
 st.subheader("API keys")
 st.caption("Stored encrypted in the data folder; only a masked key is ever shown.")
 profiles = ui.attempt(con.accounts)
-if profiles is not None:
-    if profiles.empty:
-        st.caption("No API keys saved. The paper venue needs none.")
-    else:
-        st.dataframe(profiles, hide_index=True, key="profiles")
+ui.table(profiles, "No API keys saved. The paper venue needs none.", key="profiles")
 
 
 def save_keys() -> None:

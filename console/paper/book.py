@@ -16,8 +16,19 @@ HALF_SPREAD = Decimal("0.00005")
 OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED")
 
 
+class Stored:
+    """A dataclass kept as a JSON-ready document in the exchange's journal."""
+
+    def to_doc(self) -> dict[str, Any]:
+        return {name: _out(value) for name, value in self.__dict__.items()}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Any:
+        return cls(**{f.name: _in(f.type, doc[f.name]) for f in fields(cls) if f.name in doc})
+
+
 @dataclass
-class Order:
+class Order(Stored):
     """One order as the exchange holds it."""
 
     market: str
@@ -50,16 +61,10 @@ class Order:
     def avg_price(self) -> Decimal:
         return self.cum_quote / self.executed_qty if self.executed_qty else ZERO
 
-    def to_doc(self) -> dict[str, Any]:
-        return {name: _out(value) for name, value in self.__dict__.items()}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Order":
-        return cls(**{f.name: _in(f.type, doc[f.name]) for f in fields(cls) if f.name in doc})
 
 
 @dataclass
-class Trade:
+class Trade(Stored):
     """One fill, as myTrades / userTrades report it."""
 
     market: str
@@ -77,12 +82,6 @@ class Trade:
     order_list_id: int = -1
     realized_pnl: Decimal = ZERO
 
-    def to_doc(self) -> dict[str, Any]:
-        return {name: _out(value) for name, value in self.__dict__.items()}
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Trade":
-        return cls(**{f.name: _in(f.type, doc[f.name]) for f in fields(cls) if f.name in doc})
 
 
 @dataclass
