@@ -203,7 +203,9 @@ class OrderRequest:
     stop_price: Decimal | None = None
     reduce_only: bool = False
     client_order_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # A sell of exactly a bot's own holding: the rest of the balance belongs to others, dust or not.
+    # Console-side only: never sent to the exchange.
+    keep_remainder: bool = False
 
 
 class Sizing(str, Enum):

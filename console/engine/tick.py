@@ -182,7 +182,7 @@ def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: st
     side = Side.SELL if held.quantity > 0 else Side.BUY
     request = OrderRequest(symbol=config.symbol, market=config.market, side=side, type=OrderType.MARKET,
                            quantity=abs(held.quantity), reduce_only=_reduces(client, config, held),
-                           extra={"remainder": "keep"})
+                           keep_remainder=True)
     order = client.place_order(request, journal=book)
     _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
 

@@ -251,8 +251,7 @@ class ExchangeClient:
             return
         rules = self.rules(plan.request.symbol)
         leverage = futures.symbol_config(self, rules.symbol)[0] if self.market is Market.FUTURES else 1
-        # A bot selling exactly its own holding leaves the rest to its owners, dust or not.
-        keep = plan.request.extra.get("remainder") == "keep"
+        keep = plan.request.keep_remainder
         try:
             check_balance(plan.preview, rules, self.balances(), leverage, keep_remainder=keep)
         except (InsufficientBalance, InvalidOrder):

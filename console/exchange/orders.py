@@ -117,7 +117,6 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
         fee, fee_asset = quantity * fee_rate, rules.base
     else:
         fee, fee_asset = notional * fee_rate, rules.quote
-    params.update(request.extra)
     preview = OrderPreview(symbol=rules.symbol, market=rules.market, side=request.side, type=request.type,
                            quantity=quantity, quote_quantity=quote_amount, price=price, stop_price=stop,
                            notional=notional, fee=fee, fee_asset=fee_asset)

@@ -225,7 +225,7 @@ def test_a_sell_of_exactly_ones_own_holding_may_leave_what_others_hold(make_clie
     client = make_client()
     bought = client.place_order(buy(D("0.001")))
     request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.SELL, quantity=D("0.0009"),
-                           extra={"remainder": "keep"})
+                           keep_remainder=True)
     sold = client.place_order(request)
     assert sold.filled == D("0.0009")
     left = client.balances(fresh=True)["BTC"].free
