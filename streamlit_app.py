@@ -13,5 +13,6 @@ pages = [
     st.Page("pages/3_Order_ticket.py", title="Order ticket", icon=":material/receipt_long:"),
     st.Page("pages/4_Trades_and_PnL.py", title="Trades & PnL", icon=":material/monitoring:"),
     st.Page("pages/5_Settings.py", title="Settings", icon=":material/settings:"),
+    st.Page("pages/6_Data.py", title="Data", icon=":material/database:"),
 ]
 st.navigation(pages).run()

@@ -33,6 +33,25 @@ QUANTITY = Decimal("0.001")
 KEY, SECRET = "paper-key", "paper-secret"
 
 
+class NoJournal:
+    """Writes nothing: the client path alone, for comparison."""
+
+    def pending(self, client_order_id: str, request: OrderRequest) -> None:
+        pass
+
+    def pending_list(self, list_client_order_id: str, legs: object) -> None:
+        pass
+
+    def resolved(self, order: Order) -> bool:
+        return False
+
+    def failed(self, client_order_id: str, error: Exception) -> None:
+        pass
+
+
+NO_JOURNAL = NoJournal()
+
+
 class TimedJournal(DbJournal):
     """The console's own journal (engine.recorder) over DuckDB, timing each call."""
 
@@ -62,7 +81,7 @@ def main() -> None:
         writer = Writer()
         journal = TimedJournal(db, writer)
         options = dict(base_url=base_url, api_key=KEY, api_secret=SECRET)
-        journaled = ExchangeClient(Venue.PAPER, Market.SPOT, journal=journal, **options)
+        journaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
         unjournaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
         bare = make_ccxt(Market.SPOT, **options)
         bare.load_markets()
@@ -72,8 +91,8 @@ def main() -> None:
 
         runners = {
             "bare": lambda side: bare.create_order("BTC/USDT", "market", side.value, str(QUANTITY)),
-            "client": lambda side: unjournaled.place_order(request(side)),
-            "console": lambda side: journaled.place_order(request(side)),
+            "client": lambda side: unjournaled.place_order(request(side), journal=NO_JOURNAL),
+            "console": lambda side: journaled.place_order(request(side), journal=journal),
         }
         for side in (Side.BUY, Side.SELL):  # warm every path (markets, balances, price, connections)
             for run in runners.values():

@@ -17,8 +17,8 @@ def main() -> int:
     except ConsoleError as e:
         print(f"cannot start: {e}", flush=True)
         return 2
-    print(f"console running: {console.banner().text}; {console.engine.reconciled} fill(s) reconciled", flush=True)
-    serve_until_stopped(console.close)
+    line = f"console running: {console.banner().text}; {console.engine.reconciled} fill(s) reconciled"
+    serve_until_stopped(console.close, ready=lambda: print(line, flush=True))
     return 0
 
 

@@ -5,10 +5,13 @@ red, and turns an empty (or None) DataFrame into an empty figure that says so.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from console.history import resample
 
 TEMPLATE = "plotly_dark"
 PROFIT = "#26a69a"
@@ -126,6 +129,105 @@ def candles(frame: pd.DataFrame | None, trades: pd.DataFrame | None = None,
             ))
     figure.update_layout(xaxis_rangeslider_visible=False)
     return _layout(figure, title, y_title="price")
+
+
+MAX_CANDLES = 5000
+LINE_COLOURS = ("#ffb74d", "#ba68c8", "#4dd0e1", "#aed581", "#f06292", "#fff176")
+
+
+def price_chart(frame: pd.DataFrame | None, trades: pd.DataFrame | None = None,
+                levels: Mapping[str, float] | None = None, indicators: Mapping[str, pd.Series] | None = None,
+                oscillators: Mapping[str, pd.Series] | None = None, title: str = "Price",
+                max_candles: int = MAX_CANDLES) -> go.Figure:
+    """Candles with volume, indicators, entry/exit markers and resting levels: a bot's or a backtest's chart.
+
+    ``frame``: ts, open, high, low, close (volume optional). ``trades``: ts, side, price, quantity,
+    optional pnl and kind ("entry" / "exit"; without it a buy is an entry and a sell an exit).
+    ``levels``: name -> price drawn as horizontal lines (take profit, stop loss). ``indicators``
+    are drawn over the price and ``oscillators`` in a pane below, each aligned with ``frame``'s rows.
+    More than ``max_candles`` candles are resampled to a coarser interval first.
+    """
+    if _is_empty(frame):
+        return empty_figure(title, NO_CANDLES)
+    _require(frame, ("ts", "open", "high", "low", "close"), "price_chart")
+    lines = {**(indicators or {}), **(oscillators or {})}
+    native = resample.timeframe_of(frame)
+    frame, lines, timeframe = resample.fit(frame, max_candles, lines)
+    if timeframe != native:
+        title = f"{title} · {timeframe} candles (resampled from {native})"
+    below = [name for name in (oscillators or {}) if name in lines]
+    has_volume = "volume" in frame
+    rows = 1 + has_volume + bool(below)
+    heights = [0.62, 0.18, 0.2][:rows] if rows == 3 else ([0.75, 0.25] if rows == 2 else [1.0])
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.02, row_heights=heights)
+    figure.add_trace(go.Candlestick(
+        x=frame["ts"], open=frame["open"], high=frame["high"], low=frame["low"], close=frame["close"],
+        name="price", increasing={"line": {"color": PROFIT}, "fillcolor": PROFIT},
+        decreasing={"line": {"color": LOSS}, "fillcolor": LOSS},
+    ), row=1, col=1)
+    for i, (name, values) in enumerate(lines.items()):
+        row = rows if name in below else 1
+        figure.add_trace(go.Scatter(
+            x=frame["ts"], y=values.astype(float), mode="lines", name=name,
+            line={"color": LINE_COLOURS[i % len(LINE_COLOURS)], "width": 1.4},
+            hovertemplate=f"{name} %{{y:,.4~f}}<extra></extra>",
+        ), row=row, col=1)
+    if has_volume:
+        rising = frame["close"].astype(float) >= frame["open"].astype(float)
+        figure.add_trace(go.Bar(
+            x=frame["ts"], y=frame["volume"].astype(float), name="volume", showlegend=False,
+            marker_color=[_translucent(PROFIT if up else LOSS, 0.6) for up in rising],
+            hovertemplate="volume %{y:,.4~f}<extra></extra>",
+        ), row=2, col=1)
+    if not _is_empty(trades):
+        _trade_markers(figure, trades)
+    for name, value in (levels or {}).items():
+        if value is None or value != value:
+            continue
+        colour = PROFIT if "profit" in name.lower() else LOSS if "stop" in name.lower() else NEUTRAL
+        figure.add_hline(y=float(value), line={"color": colour, "width": 1, "dash": "dash"}, row=1, col=1,
+                         annotation_text=f"{name} {float(value):,.2f}", annotation_position="top left",
+                         annotation_font_color=colour)
+    figure.update_layout(xaxis_rangeslider_visible=False, uirevision=title, hovermode="x unified",
+                         height=520 if rows == 1 else 640)
+    figure.update_xaxes(rangeslider_visible=False)
+    _layout(figure, title, y_title="price")
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    return figure
+
+
+def _trade_markers(figure: go.Figure, trades: pd.DataFrame) -> None:
+    _require(trades, ("ts", "side", "price", "quantity"), "price_chart")
+    side = trades["side"].astype(str).str.lower()
+    if "kind" in trades:
+        kind = trades["kind"].astype(str).str.lower()
+    else:
+        kind = side.map({"buy": "entry", "sell": "exit"}).fillna("entry")
+    pnl = trades["pnl"].astype(float) if "pnl" in trades else pd.Series(float("nan"), index=trades.index)
+    text = [f"{k} {s} {_number(q)} @ {_number(p)}" + ("" if v != v else f"<br>PnL {v:+,.2f}")
+            for k, s, q, p, v in zip(kind, side, trades["quantity"], trades["price"], pnl)]
+    for name, chosen, symbol, colours in (
+        ("entry buy", (kind == "entry") & (side == "buy"), "triangle-up", None),
+        ("entry sell", (kind == "entry") & (side == "sell"), "triangle-down", None),
+        ("exit", kind == "exit", "x", "pnl"),
+    ):
+        if not chosen.any():
+            continue
+        picked = trades[chosen.to_numpy()]
+        if colours == "pnl":
+            colour = [NEUTRAL if v != v else PROFIT if v >= 0 else LOSS for v in pnl[chosen.to_numpy()]]
+        else:
+            colour = PROFIT if name == "entry buy" else LOSS
+        figure.add_trace(go.Scatter(
+            x=picked["ts"], y=picked["price"].astype(float), mode="markers", name=name,
+            marker={"symbol": symbol, "color": colour, "size": 12, "line": {"color": "white", "width": 1}},
+            text=[t for t, c in zip(text, chosen) if c], hovertemplate="%{text}<br>%{x}<extra></extra>",
+        ), row=1, col=1)
+
+
+def _number(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.8f}".rstrip("0").rstrip(".") if abs(number) < 1000 else f"{number:,.2f}"
 
 
 def empty_figure(title: str, message: str = NO_TRADES) -> go.Figure:

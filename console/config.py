@@ -13,6 +13,8 @@
 | CONSOLE_PAPER_API_KEY / CONSOLE_PAPER_API_SECRET | paper-key / paper-secret | its keys, with CONSOLE_PAPER_URL |
 | CONSOLE_CYCLE_SECONDS | 2 | how often the engine ticks the running bots |
 | CONSOLE_LIVE_CONFIRMED | (none) | must be "yes" to start on the live venue |
+| CONSOLE_HISTORY_ARCHIVE_URL | https://data.binance.vision | Binance's public data archive (monthly/daily zips) |
+| CONSOLE_HISTORY_REST_URL | (none: api.binance.com, fapi.binance.com) | one REST base serving /api/v3 and /fapi/v1 klines |
 """
 from __future__ import annotations
 
@@ -70,6 +72,33 @@ class PaperSettings:
             raise ConfigError(f"CONSOLE_PAPER_PORT={self.port} must be 0 (any free port) or 1-65535")
 
 
+BINANCE_ARCHIVE_URL = "https://data.binance.vision"
+BINANCE_REST_URLS = {"spot": "https://api.binance.com", "futures": "https://fapi.binance.com"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistorySettings:
+    """Where market history is downloaded from: Binance's public archive and REST by default."""
+
+    archive_url: str = BINANCE_ARCHIVE_URL
+    rest_url: str = ""  # one base serving /api/v3 and /fapi/v1; empty: Binance's two hosts
+
+    def __post_init__(self) -> None:
+        for name, url in (("CONSOLE_HISTORY_ARCHIVE_URL", self.archive_url),
+                          ("CONSOLE_HISTORY_REST_URL", self.rest_url)):
+            if url and (not url.startswith(("http://", "https://")) or " " in url or url.endswith("/")):
+                raise ConfigError(
+                    f"{name}={url!r} is not a base URL; write it like https://host[:port] "
+                    "(http or https, no trailing slash)"
+                )
+        if not self.archive_url:
+            raise ConfigError(f"CONSOLE_HISTORY_ARCHIVE_URL is empty; unset it to use {BINANCE_ARCHIVE_URL}")
+
+    def rest_base(self, market: str) -> str:
+        """The REST base URL for ``market`` ("spot" or "futures")."""
+        return self.rest_url or BINANCE_REST_URLS[market]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RiskDefaults:
     max_trades_per_day: int = 20
@@ -82,6 +111,7 @@ class Settings:
     data_dir: Path
     venue: Venue = Venue.PAPER
     paper: PaperSettings = PaperSettings()
+    history: HistorySettings = HistorySettings()
     risk: RiskDefaults = RiskDefaults()
     live_confirmed: bool = False
     cycle_seconds: float = 2.0
@@ -104,6 +134,10 @@ class Settings:
     @property
     def paper_dir(self) -> Path:
         return self.data_dir / "paper"
+
+    @property
+    def history_dir(self) -> Path:
+        return self.data_dir / "history"
 
 
 def _number(env: Mapping[str, str], name: str, default: str, kind: type) -> int | float:
@@ -141,6 +175,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         venue=venue,
         paper=paper,
+        history=HistorySettings(
+            archive_url=env.get("CONSOLE_HISTORY_ARCHIVE_URL", BINANCE_ARCHIVE_URL).strip().rstrip("/"),
+            rest_url=env.get("CONSOLE_HISTORY_REST_URL", "").strip().rstrip("/"),
+        ),
         live_confirmed=env.get("CONSOLE_LIVE_CONFIRMED", "").strip().lower() == "yes",
         cycle_seconds=float(_number(env, "CONSOLE_CYCLE_SECONDS", "2", float)),
     )

@@ -37,6 +37,21 @@ class OrderType(str, Enum):
     LIMIT = "limit"
     LIMIT_MAKER = "limit_maker"
     STOP_LOSS_LIMIT = "stop_loss_limit"
+    # USD-M conditional orders: they rest in Binance's algo order service, keyed by a client algo id
+    STOP_MARKET = "stop_market"
+    TAKE_PROFIT_MARKET = "take_profit_market"
+
+    @property
+    def is_conditional(self) -> bool:
+        """A USD-M algo (conditional) order: looked up and cancelled through the algo order service."""
+        return self in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+
+
+class WorkingType(str, Enum):
+    """The price a USD-M conditional order triggers on."""
+
+    MARK_PRICE = "mark_price"
+    CONTRACT_PRICE = "contract_price"  # the last traded price
 
 
 class OrderStatus(str, Enum):
@@ -64,6 +79,9 @@ class BotState(str, Enum):
     RUNNING = "running"
     PAUSED = "paused"  # a daily limit was hit; the daily job reactivates it
     HALTED = "halted"  # an error that needs a person
+    # The account's position on the bot's symbol differs from the bots' and the manual book, by
+    # something the console did not do; the person resolves it on the Overview.
+    SUSPENDED = "suspended"
 
 
 def split_symbol(symbol: str) -> tuple[str, str]:
@@ -103,6 +121,7 @@ class Order:
     reduce_only: bool = False
     realized_pnl: Decimal | None = None
     timestamp: datetime | None = None
+    list_id: str | None = None  # the exchange id of the OCO list the order is a leg of
 
     @property
     def commission(self) -> Decimal:
@@ -235,6 +254,8 @@ class BotConfig:
     allow_short: bool = False
     take_profit_pct: Decimal | None = None
     stop_loss_pct: Decimal | None = None
+    # What futures take-profit / stop-loss orders resting on the exchange trigger on.
+    working_type: WorkingType = WorkingType.MARK_PRICE
     max_trades_per_day: int = 20
     max_daily_loss: Decimal = Decimal("100")
     max_position_quote: Decimal = Decimal("1000")

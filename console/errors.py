@@ -7,7 +7,8 @@
     │   ├── ExchangeTimeout         no answer in time; an order's fate is looked up, never guessed
     │   ├── ExchangeUnavailable     5xx, maintenance, connection reset
     │   ├── RateLimited             429 from the venue; .retry_after seconds
-    │   └── ClockSkew               -1021: request timestamp outside recvWindow
+    │   ├── ClockSkew               -1021: request timestamp outside recvWindow
+    │   └── CorruptDownload         a downloaded file does not match its published checksum
     └── NeedsPerson                 a person must act before this works
         ├── InvalidInput            bad input; nothing was sent or written
         │   ├── ConfigError         malformed settings, bot configuration or environment variable
@@ -17,6 +18,7 @@
         ├── Banned                  418: the venue banned this IP; .until (UTC)
         ├── InsufficientBalance     free balance or margin does not cover the order; .shortfall
         ├── OrderRejected           the exchange refused an order the console thought valid
+        │   └── TooManyOrders       the symbol holds the most open orders the venue allows
         ├── OrderNotFound           the exchange has no such order
         ├── VenueUnreachable        nothing answers at the venue's address
         └── StorageError            the data file is corrupt, locked or not writable
@@ -64,6 +66,10 @@ class ClockSkew(TemporaryError):
     pass
 
 
+class CorruptDownload(TemporaryError):
+    """A history file whose sha256 differs from its CHECKSUM file; it was refused, nothing stored."""
+
+
 class NeedsPerson(ConsoleError):
     """A person must change something before this can work."""
 
@@ -103,6 +109,24 @@ class InsufficientBalance(NeedsPerson):
 
 class OrderRejected(NeedsPerson):
     pass
+
+
+class TooManyOrders(OrderRejected):
+    """The venue's MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS filter: the symbol holds its most open orders.
+
+    ``limit`` names the filter; the fix is to cancel resting orders on that symbol.
+    """
+
+    def __init__(self, message: str, limit: str = "MAX_NUM_ORDERS") -> None:
+        super().__init__(message)
+        self.limit = limit
+
+    def on(self, symbol: str) -> TooManyOrders:
+        """The same refusal, naming ``symbol``."""
+        kind = "stop-loss / take-profit orders" if "ALGO" in self.limit else "open orders"
+        return TooManyOrders(f"{symbol} already holds the most {kind} Binance allows on one symbol "
+                             f"({self.limit}); cancel resting orders on {symbol}, then place this one again",
+                             limit=self.limit)
 
 
 class OrderNotFound(NeedsPerson):

@@ -43,9 +43,14 @@ class PaperVenue:
         where = "" if self.exchange is not None else f" at {self.base_url}"
         return self._feed.describe() + where
 
-    def reset(self) -> None:
+    def check_resettable(self) -> None:
+        """Raise ConfigError, saying what to do, when this console cannot reset the paper exchange."""
         if self.exchange is None:
             raise ConfigError(f"the paper exchange at {self.base_url} runs on its own; restart it to reset it")
+
+    def reset(self) -> None:
+        """Wipe the paper exchange's orders, trades and positions and restore its starting wallet."""
+        self.check_resettable()
         self.exchange.reset()
 
     def stop(self) -> None:

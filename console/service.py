@@ -12,15 +12,16 @@ import pandas as pd
 
 from console import redact
 from console.config import Settings, ensure_private_dir
-from console.domain import Market, OrderRequest, OrderType, Side, Venue
+from console.domain import Market, OrderRequest, Venue
 from console.engine.clients import Clients, Credentials
 from console.engine.engine import BotEngine
-from console.engine.recorder import DbJournal, Owner
+from console.engine.kill_switch import KillReport, KillSwitch
 from console.errors import ConfigError, ConsoleError
 from console.paper_venue import PaperVenue
+from console.service_history import HistoryService
 from console.storage import accounts, secrets
 from console.storage.db import Database
-from console import service_analytics, service_bots, service_orders, service_settings
+from console import service_analytics, service_bots, service_holdings, service_orders, service_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class Banner:
     text: str
 
 
-class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analytics, service_settings.Setup):
+class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analytics, service_settings.Setup,
+              service_holdings.Holdings):
     """Everything the UI does, as plain method calls. One per process."""
 
     def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time,
@@ -48,10 +50,14 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
         self.clients = Clients(self._credentials, clock=clock)
         self.engine = BotEngine(self.db, self.clients, clock=clock,
                                 cycle_seconds=cycle_seconds or settings.cycle_seconds)
+        self._kill = KillSwitch(self.engine, self.db, self.clients, self._kill_accounts)
+        self.history = HistoryService(settings, db=self.db, clients=self.clients,
+                                      market_data=self.engine.market_data, clock=clock)
         if start_engine:
             self.engine.start()
 
     def close(self) -> None:
+        self.history.close()
         self.engine.stop()
         self.paper.stop()
         self.db.close()
@@ -120,27 +126,19 @@ class Console(service_bots.Bots, service_orders.Orders, service_analytics.Analyt
         return pd.DataFrame(rows, columns=["market", "symbol", "side", "type", "quantity", "price",
                                            "stop_price", "client_order_id"])
 
-    def kill_switch(self, *, cancel_orders: bool, flatten: bool) -> list[str]:
-        """Stop every bot; optionally cancel every open order and close every position. Return what was done."""
-        done = [f"stopped {len(self.engine.stop_all('stopped by the kill switch'))} bot(s)"]
-        if cancel_orders:
-            for market in Market:
-                client = self.client(market)
-                for o in client.open_orders():
-                    client.cancel_order(o.symbol, client_order_id=o.client_order_id)
-                    done.append(f"cancelled {o.side.value} {o.quantity} {o.symbol} ({market.value})")
-        if flatten:
-            client = self.client(Market.FUTURES)
-            for p in client.positions():
-                if p.quantity != 0:
-                    order = self._manual(Market.FUTURES, OrderRequest(
-                        symbol=p.symbol, market=Market.FUTURES, side=Side.SELL if p.quantity > 0 else Side.BUY,
-                        type=OrderType.MARKET, quantity=abs(p.quantity), reduce_only=True))
-                    done.append(f"closed {order.filled} {p.symbol} futures position")
-        return done
+    def kill_switch(self, *, sell_spot: bool = False) -> KillReport:
+        """Stop every bot, cancel every open order (OCOs as lists, conditional orders too), close every
+        futures position (each bot's part as its own order) and, with ``sell_spot``, sell what the bots
+        hold on spot. Go on past failures; report what was done and what still stands, with the fix.
+        A second press while one runs waits for it, then checks again."""
+        return self._kill.press(sell_spot=sell_spot)
+
+    def _kill_accounts(self) -> list[tuple[Venue, str]]:
+        try:
+            return [(self.venue, self.default_account())]
+        except ConsoleError:
+            return []  # no keys for this venue: only the bots' accounts are cleared
 
     def _manual(self, market: Market, request: OrderRequest):
-        venue = self.venue
-        account = self.default_account(venue)
-        book = DbJournal(self.db, Owner(venue, market, account, None))
-        return self.clients.get(venue, market, account).place_order(request, journal=book)
+        """Place ``request`` by hand, on the console's venue and default account, through the gateway."""
+        return self.engine.gateway.place(self._owner(market), request)

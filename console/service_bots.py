@@ -8,18 +8,36 @@ from decimal import Decimal
 import pandas as pd
 
 from console.config import parse_decimal
-from console.domain import BotConfig, BotState, Market, OrderRequest, Side, Sizing, Venue
-from console.engine import risk
+from console.domain import BotConfig, BotState, Market, OrderRequest, Side, Sizing, Venue, WorkingType
+from console.engine import holdings, positions, risk
+from console.engine.recorder import Owner, open_entries
+from console.exchange.precision import plain
 from console.engine.strategies import STRATEGIES, get_strategy
 from console.errors import ConfigError
-from console.storage import bots, events
+from console.storage import books, bots, events
 
 _DECIMALS = ("size", "take_profit_pct", "stop_loss_pct", "max_daily_loss", "max_position_quote")
 _INTS = ("leverage", "max_trades_per_day")
+_OPTIONAL = ("take_profit_pct", "stop_loss_pct")  # empty: none
+
+# The bot form's fields as the person sees them, and what to enter when one is left empty.
+FIELD_LABELS = {
+    "name": "Name", "symbol": "Symbol", "strategy": "Strategy", "market": "Market", "timeframe": "Timeframe",
+    "sizing": "Sizing", "size": "Size", "leverage": "Leverage (futures)", "take_profit_pct": "Take profit %",
+    "stop_loss_pct": "Stop loss %", "max_trades_per_day": "Max trades per day",
+    "max_daily_loss": "Max daily loss (quote)", "max_position_quote": "Max position (quote)",
+    "allow_short": "Allow short (futures)", "working_type": "TP/SL trigger (futures)",
+}
+_FIXES = {
+    "name": "give the bot a name of 1-64 characters", "symbol": "enter a pair like BTC/USDT",
+    "size": "enter an amount in quote like 100 (or a fraction like 0.1 for the balance sizings)",
+    "leverage": "enter a whole number from 1 to 125", "max_trades_per_day": "enter a whole number like 20",
+    "max_daily_loss": "enter an amount in quote like 100", "max_position_quote": "enter an amount in quote like 1000",
+}
 
 
 class Bots:
-    """Mixed into ``Console``: needs ``self.db``, ``self.engine``, ``self.client``."""
+    """Mixed into ``Console``: needs ``self.db``, ``self.engine`` (its gateway) and ``self.client``."""
 
     def strategies(self) -> dict[str, object]:
         return dict(STRATEGIES)
@@ -27,12 +45,13 @@ class Bots:
     def bot_config(self, form: Mapping[str, object]) -> BotConfig:
         """Build and validate a bot configuration from form values; raise ConfigError with the fix."""
         values = dict(form)
+        _check_filled(values)
         for name in _DECIMALS:
-            raw = values.get(name)
-            if raw is None or raw == "":
-                values[name] = None if name.endswith("_pct") else values.pop(name, None)
-                if values[name] is None and not name.endswith("_pct"):
-                    values.pop(name)
+            if name not in values:
+                continue  # not in the form: the default
+            raw = values[name]
+            if _empty(raw):  # an optional percentage (the others were refused above)
+                values[name] = None
             elif not isinstance(raw, Decimal):
                 values[name] = parse_decimal(raw, name.replace("_", " "))
         for name in _INTS:
@@ -41,7 +60,7 @@ class Bots:
                     values[name] = int(str(values[name]).strip())
                 except ValueError:
                     raise ConfigError(f"{name.replace('_', ' ')} {values[name]!r} is not a whole number; write e.g. 5") from None
-        for name, kind in (("market", Market), ("venue", Venue), ("sizing", Sizing)):
+        for name, kind in (("market", Market), ("venue", Venue), ("sizing", Sizing), ("working_type", WorkingType)):
             if name in values and not isinstance(values[name], kind):
                 try:
                     values[name] = kind(str(values[name]))
@@ -92,12 +111,73 @@ class Bots:
             events.log(cur, new_id, "config", f"cloned from bot {bot_id}")
         return new_id
 
-    def delete_bot(self, bot_id: int) -> None:
+    def delete_bot(self, bot_id: int, *, close: bool = False) -> str:
+        """Delete a bot that is not running; its trades and events stay for the analytics.
+
+        A bot holding a position (more than dust) or with open orders is refused, saying so, unless
+        ``close``: its orders are then cancelled and its position closed at market, as its own
+        order, first. What is left (dust) becomes the person's. Return what was done.
+        """
         record = bots.get(self.db.cursor(), bot_id)
+        config = record.config
         if record.state is BotState.RUNNING:
-            raise ConfigError(f"bot {record.config.name} is running; stop it before deleting it")
+            raise ConfigError(f"bot {config.name} is running; stop it before deleting it")
+        done = []
+        held = positions.of_bot(self.db.cursor(), bot_id, config).quantity
+        orders = open_entries(self.db, bot_id=bot_id)
+        if held or orders:
+            holds = held != 0 and not self._is_dust(config, held)
+            if (holds or orders) and not close:
+                what = [f"holds {plain(held)} {config.symbol} ({config.market.value})"] if holds else []
+                what += [f"has {len(orders)} open order(s)"] if orders else []
+                raise ConfigError(f"bot {config.name} {' and '.join(what)}; close its position and orders first, "
+                                  "or delete it with its position closed")
+            if holds or orders:
+                done.append(self._close_bot(bot_id, config))
+            done += self._hand_over(bot_id, config)
         with self.db.transaction() as cur:
             bots.delete(cur, bot_id)
+        return "; ".join([*done, f"deleted {config.name}"])
+
+    def _is_dust(self, config: BotConfig, quantity: Decimal) -> bool:
+        client = self.client(config.market, config.venue, config.account)
+        return positions.is_dust(quantity, client.reference_price(config.symbol), client.rules(config.symbol))
+
+    def _close_bot(self, bot_id: int, config: BotConfig) -> str:
+        """Cancel the bot's orders and close its position at market with its own order."""
+        gateway = self.engine.gateway
+        if config.market is Market.SPOT:
+            order = gateway.sell_bot_holding(bot_id)
+        else:
+            gateway.cancel_bot_orders(bot_id)
+            gateway.settle(bot_id=bot_id, raise_temporary=True)
+            held = positions.of_bot(self.db.cursor(), bot_id, config).quantity
+            order = None
+            if held:
+                client = self.client(config.market, config.venue, config.account)
+                net = next((p.quantity for p in client.positions() if p.symbol == config.symbol), Decimal(0))
+                covered = net != 0 and (net > 0) == (held > 0) and abs(net) >= abs(held)
+                order = gateway.place(Owner(config.venue, config.market, config.account, bot_id), OrderRequest(
+                    symbol=config.symbol, market=config.market, side=Side.SELL if held > 0 else Side.BUY,
+                    quantity=abs(held), reduce_only=covered))
+        if order is None:
+            return "cancelled its orders"
+        verb = "sold" if order.side is Side.SELL else "bought"
+        return f"cancelled its orders and {verb} {plain(order.filled)} {config.symbol} at market"
+
+    def _hand_over(self, bot_id: int, config: BotConfig) -> list[str]:
+        """Move what the bot still holds (dust) from its book to the person's."""
+        name = holdings.holding_of(config.market, config.symbol)
+        left = books.moved(self.db.cursor(), config.venue, config.market, config.account).get((bot_id, name), Decimal(0))
+        if not left:
+            return []
+        holdings.adjust(self.db, venue=config.venue, market=config.market, account=config.account, bot_id=bot_id,
+                        symbol=config.symbol, quantity=-left, price=Decimal(0),
+                        note="left when the bot was deleted: the person's from now on")
+        with self.db.transaction() as cur:
+            books.add_outside(cur, config.venue, config.market, config.account, name, left,
+                              f"left by bot {config.name} when it was deleted")
+        return [f"{plain(left)} {name} left over is yours now"]
 
     def bot(self, bot_id: int):
         return bots.get(self.db.cursor(), bot_id)
@@ -106,6 +186,10 @@ class Bots:
         return bots.list(self.db.cursor())
 
     def start_bot(self, bot_id: int) -> None:
+        """Start a bot; one suspended over a difference in the account waits until it is resolved."""
+        record = bots.get(self.db.cursor(), bot_id)
+        if record.state is BotState.SUSPENDED:
+            raise ConfigError(f"bot {record.config.name} is suspended: {record.reason}")
         self.engine.start_bot(bot_id)
 
     def stop_bot(self, bot_id: int) -> None:
@@ -113,7 +197,7 @@ class Bots:
 
     def start_all(self) -> None:
         for record in self.bots():
-            if record.state is not BotState.RUNNING:
+            if record.state not in (BotState.RUNNING, BotState.SUSPENDED):
                 self.engine.start_bot(record.id)
 
     def stop_all(self) -> None:
@@ -125,3 +209,25 @@ class Bots:
 
     def bot_events(self, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
         return events.recent(self.db.cursor(), bot_id=bot_id, limit=limit)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _check_filled(values: Mapping[str, object]) -> None:
+    """Refuse a form field left empty, naming it as the form does (the percentages may stay empty)."""
+    for name, value in values.items():
+        if name in _OPTIONAL or name == "params" or not _empty(value):
+            continue
+        label = FIELD_LABELS.get(name, name.replace("_", " "))
+        raise ConfigError(f"{label} is empty; {_FIXES.get(name, 'enter a value')}")
+    params = values.get("params") or {}
+    if isinstance(params, Mapping) and any(_empty(v) for v in params.values()):
+        specs = {spec.name: spec for spec in get_strategy(str(values.get("strategy", "ma_cross"))).params}
+        for key, value in params.items():
+            if _empty(value):
+                spec = specs.get(key)
+                title = spec.title if spec else str(key).replace("_", " ")
+                example = f", e.g. {spec.default}" if spec else ""
+                raise ConfigError(f"{title} is empty; enter a value{example}")

@@ -12,7 +12,7 @@ from console.storage import accounts
 
 class Setup:
     """Mixed into ``Console``: needs ``self.db``, ``self.keybox``, ``self.clients``, ``self.paper``,
-    ``self.engine`` and ``self.settings``."""
+    ``self.engine``, ``self.settings`` and ``self.clear_books`` (``service_holdings``)."""
 
     def accounts(self) -> pd.DataFrame:
         """Every stored API-key profile: name, venue and the masked key (never the secret)."""
@@ -70,9 +70,15 @@ class Setup:
         return lines
 
     def reset_paper(self) -> None:
-        """Wipe the paper exchange's orders, trades and positions and restore its starting wallet."""
+        """Stop every bot, wipe the paper exchange's orders, trades and positions, restore its starting
+        wallet, and clear the books to match: the bots' and the manual positions go to zero (adjustment
+        trades), open journal entries are closed, and the starting wallet is the person's."""
+        self.paper.check_resettable()
+        self.engine.stop_all("stopped: the paper exchange was reset")
+        self.engine.wait_idle()
         self.paper.reset()
         self.clients.forget(Venue.PAPER)
+        self.clear_books(Venue.PAPER, "the paper exchange was reset")
 
     def paper_feed(self) -> str:
         """Where the paper exchange's prices come from, in words."""

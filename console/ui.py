@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from console.config import load_settings
-from console.domain import BotConfig, Market, Sizing, Venue
+from console.domain import BotConfig, Market, Sizing, Venue, WorkingType
 from console.errors import ConsoleError
 from console.service import Console
+from console.service_bots import FIELD_LABELS as _LABELS  # the names errors use too
 
 T = TypeVar("T")
 REFRESH_SECONDS = 2
@@ -173,6 +174,37 @@ def show_preview(preview: Any, key: str) -> None:
         st.warning(warning)
 
 
+def difference_resolver(con: Console) -> None:
+    """Resolve a difference between the account and the books: assign it to a bot, close it, accept it."""
+    found = attempt(con.differences, default=[]) or []
+    if not found:
+        return
+    with st.container(border=True):
+        st.markdown("**Resolve a difference** · the bots on it stay suspended until it is resolved")
+        labels = [d.label for d in found]
+        chosen = found[labels.index(st.selectbox("Difference", labels, key="diff_pick"))]
+        way = st.radio("How", list(_WAYS), format_func=_WAYS.get, key="diff_way", horizontal=True)
+        args: tuple[Any, ...] = (chosen.market, chosen.holding)
+        if way == "assign":
+            if not chosen.bots:
+                st.caption("No bot trades it: close it or accept it as yours.")
+                return
+            names = dict(chosen.bots)
+            args = (*args, st.selectbox("Bot", list(names), format_func=names.get, key="diff_bot"))
+        action = {"assign": con.assign_difference, "close": con.close_difference, "accept": con.accept_difference}[way]
+        sure = st.checkbox("I confirm", key="diff_confirm")
+
+        def resolve() -> None:
+            callback("holdings", action, *args, account=chosen.account, done="{result}")()
+            st.session_state["diff_confirm"] = False
+
+        st.button("Resolve", key="diff_resolve", type="primary", disabled=not sure, on_click=resolve)
+
+
+_WAYS = {"assign": "Assign it to a bot (a bookkeeping adjustment)", "close": "Close it at market (an order by hand)",
+         "accept": "Accept it as mine"}
+
+
 def live_confirmed(con: Console, key: str) -> bool:
     """On the live venue, ask for an explicit confirmation; elsewhere return True."""
     if con.venue is not Venue.LIVE:
@@ -188,37 +220,42 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[d
     config = config or _default_config(con)
     names = list(con.strategies())
     cols = st.columns(2)
-    strategy = cols[0].selectbox("Strategy", names, index=names.index(config.strategy), key=f"{key}_strategy",
+    strategy = cols[0].selectbox(_LABELS["strategy"], names, index=names.index(config.strategy), key=f"{key}_strategy",
                                  format_func=lambda n: con.strategies()[n].title)
-    market = cols[1].radio("Market", [m.value for m in Market], index=list(Market).index(config.market),
+    market = cols[1].radio(_LABELS["market"], [m.value for m in Market], index=list(Market).index(config.market),
                            horizontal=True, key=f"{key}_market")
     st.caption(con.strategies()[strategy].description)
     with st.form(f"{key}_form", border=True):
         left, right = st.columns(2)
         form: dict[str, Any] = {"strategy": strategy, "market": market, "venue": config.venue.value,
                                 "account": config.account}
-        form["name"] = left.text_input("Name", value=config.name, key=f"{key}_name")
-        form["symbol"] = right.text_input("Symbol", value=config.symbol, key=f"{key}_symbol",
+        form["name"] = left.text_input(_LABELS["name"], value=config.name, key=f"{key}_name")
+        form["symbol"] = right.text_input(_LABELS["symbol"], value=config.symbol, key=f"{key}_symbol",
                                           help="like BTC/USDT; the same pair for spot and USD-M futures")
-        form["timeframe"] = left.selectbox("Timeframe", _TIMEFRAMES, index=_TIMEFRAMES.index(config.timeframe),
+        form["timeframe"] = left.selectbox(_LABELS["timeframe"], _TIMEFRAMES, index=_TIMEFRAMES.index(config.timeframe),
                                            key=f"{key}_timeframe")
         sizings = [s.value for s in Sizing]
-        form["sizing"] = right.selectbox("Sizing", sizings, index=sizings.index(config.sizing.value),
+        form["sizing"] = right.selectbox(_LABELS["sizing"], sizings, index=sizings.index(config.sizing.value),
                                          key=f"{key}_sizing", help="fixed_quote: spend the size in quote; "
                                          "the others: a fraction (0-1] of the free quote balance")
-        form["size"] = left.text_input("Size", value=str(config.size), key=f"{key}_size")
-        form["leverage"] = right.number_input("Leverage (futures)", 1, 125, value=config.leverage, key=f"{key}_lev")
-        form["take_profit_pct"] = left.text_input("Take profit %", value=_text(config.take_profit_pct),
+        form["size"] = left.text_input(_LABELS["size"], value=str(config.size), key=f"{key}_size")
+        form["leverage"] = right.number_input(_LABELS["leverage"], 1, 125, value=config.leverage, key=f"{key}_lev")
+        form["take_profit_pct"] = left.text_input(_LABELS["take_profit_pct"], value=_text(config.take_profit_pct),
                                                   key=f"{key}_tp", help="empty: none")
-        form["stop_loss_pct"] = right.text_input("Stop loss %", value=_text(config.stop_loss_pct),
+        form["stop_loss_pct"] = right.text_input(_LABELS["stop_loss_pct"], value=_text(config.stop_loss_pct),
                                                  key=f"{key}_sl", help="empty: none")
-        form["max_trades_per_day"] = left.number_input("Max trades per day", 1, 10_000,
+        form["max_trades_per_day"] = left.number_input(_LABELS["max_trades_per_day"], 1, 10_000,
                                                        value=config.max_trades_per_day, key=f"{key}_maxt")
-        form["max_daily_loss"] = right.text_input("Max daily loss (quote)", value=str(config.max_daily_loss),
+        form["max_daily_loss"] = right.text_input(_LABELS["max_daily_loss"], value=str(config.max_daily_loss),
                                                   key=f"{key}_maxl")
-        form["max_position_quote"] = left.text_input("Max position (quote)", value=str(config.max_position_quote),
+        form["max_position_quote"] = left.text_input(_LABELS["max_position_quote"], value=str(config.max_position_quote),
                                                      key=f"{key}_maxp")
-        form["allow_short"] = right.checkbox("Allow short (futures)", value=config.allow_short, key=f"{key}_short")
+        form["allow_short"] = right.checkbox(_LABELS["allow_short"], value=config.allow_short, key=f"{key}_short")
+        triggers = [w.value for w in WorkingType]
+        form["working_type"] = left.selectbox(
+            _LABELS["working_type"], triggers, index=triggers.index(config.working_type.value), key=f"{key}_wt",
+            format_func=lambda v: _TRIGGER_LABELS[v],
+            help="the price the take-profit and stop-loss orders resting on the exchange trigger on")
         form["params"] = _strategy_params(con, strategy, config, key)
         buttons = st.columns(2)
         preview = buttons[0].form_submit_button("Preview order")
@@ -227,6 +264,7 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[d
 
 
 _TIMEFRAMES = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"]
+_TRIGGER_LABELS = {WorkingType.MARK_PRICE.value: "mark price", WorkingType.CONTRACT_PRICE.value: "last price"}
 
 
 def _strategy_params(con: Console, strategy: str, config: BotConfig, key: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Overview: balances, positions, open orders, engine status, today's PnL and the kill switch."""
+"""Overview: balances, positions, open orders, the account against the books, engine status, today's PnL
+and the kill switch."""
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -35,20 +36,30 @@ def live_panel() -> None:
         ui.table(ui.attempt(con.positions), "No open positions.")
     st.subheader("Open orders")
     ui.table(ui.attempt(con.open_orders), "No open orders.")
+    st.subheader("Positions: the account against the bots and the manual book")
+    held = ui.attempt(con.holdings)
+    ui.table(held, "Nothing held or traded yet.", key="holdings")
+    ui.show("holdings")
+    if held is not None and held["state"].str.startswith("differs").any():
+        ui.difference_resolver(con)
     if status is not None and not status.empty:
         st.subheader("Bots")
         st.dataframe(status[["name", "symbol", "market", "state", "position", "last_signal", "last_error",
                              "trades_today", "pnl_today"]], hide_index=True)
 
 
-def kill(cancel_orders: bool, flatten: bool) -> None:
-    """Stop every bot, then optionally cancel orders and flatten positions."""
+def kill(sell_spot: bool) -> None:
+    """Press the kill switch; show what it did and what still stands, with the fix."""
     try:
-        done = con.kill_switch(cancel_orders=cancel_orders, flatten=flatten)
+        report = con.kill_switch(sell_spot=sell_spot)
     except ui.ConsoleError as e:
         ui.note("kill", "error", str(e))
         return
-    ui.note("kill", "ok", "Kill switch done: " + "; ".join(done))
+    waited = " (after the press already running)" if report.waited else ""
+    verb = "done" if report.complete else "did"
+    ui.note("kill", "ok", f"Kill switch {verb}{waited}: " + "; ".join(report.done))
+    for item in report.standing:
+        ui.note("kill", "error", f"Still standing: {item}")
     st.session_state["kill_confirm"] = False
 
 
@@ -56,11 +67,12 @@ live_panel()
 
 st.divider()
 st.subheader("Kill switch")
-st.caption("Stops every bot at once. Optionally cancels every open order and closes every futures position.")
+st.caption("Stops every bot, cancels every open order (OCOs as lists, futures stop-loss / take-profit orders "
+           "too) and closes every futures position at market, each bot's part as that bot's order. It goes on "
+           "past a failure and says what still stands.")
 with st.container(border=True):
-    cancel_orders = st.checkbox("Also cancel every open order", key="kill_cancel")
-    flatten = st.checkbox("Also close every futures position at market", key="kill_flatten")
+    sell_spot = st.checkbox("Also sell what the bots bought on spot (not your other coins)", key="kill_sell_spot")
     confirmed = st.checkbox("I confirm: stop everything now", key="kill_confirm")
-    st.button("Stop all bots", type="primary", disabled=not confirmed, key="kill_button",
-              on_click=kill, args=(cancel_orders, flatten))
+    st.button("Stop everything", type="primary", disabled=not confirmed, key="kill_button",
+              on_click=kill, args=(sell_spot,))
     ui.show("kill")

@@ -1,7 +1,7 @@
 """Bots: status with one-click start/stop, create/edit/clone/delete through a validated form, event log."""
 import streamlit as st
 
-from console import ui
+from console import ui, ui_chart
 
 con = ui.page("Bots")
 
@@ -53,6 +53,7 @@ def validated(form: dict, action: str, key: str) -> bool:
 
 
 bot_panel()
+ui_chart.price_panel(con)
 st.divider()
 records = ui.attempt(con.bots, default=[]) or []
 names = {r.id: r.config.name for r in records}
@@ -81,8 +82,12 @@ with edit_tab:
                 ui.done("edit", f"Cloned {record.config.name} into {clone_name}.")
         with delete_col:
             sure = st.checkbox(f"I want to delete {record.config.name}", key=f"delete_confirm_{chosen}")
-            if st.button("Delete", key="delete", disabled=not sure) and ui.succeeded(con.delete_bot, chosen):
-                ui.done("edit", f"Deleted {record.config.name}.")
+            close = st.checkbox("Close its position and cancel its orders at market first", key=f"delete_close_{chosen}",
+                                help="a bot holding a position or with open orders is deleted only with this")
+            if st.button("Delete", key="delete", disabled=not sure):
+                deleted = ui.attempt(con.delete_bot, chosen, close=close)
+                if deleted is not None:
+                    ui.done("edit", deleted[:1].upper() + deleted[1:] + ".")
 
 with log_tab:
     options = [None, *names]

@@ -63,7 +63,8 @@ wallet = ui.attempt(con.paper_wallet)
 if wallet is not None:
     st.caption("Starting wallet, restored by a reset:")
     st.dataframe(wallet, hide_index=True)
-sure = st.checkbox("I want to wipe the paper exchange's orders, trades and positions", key="reset_confirm")
+sure = st.checkbox("I want to stop every bot and wipe the paper exchange's orders, trades and positions "
+                   "(the bots' positions are cleared too)", key="reset_confirm")
 if st.button("Reset the paper exchange", disabled=not sure, key="reset"):
     with st.spinner("Resetting the paper exchange…"):
         if ui.succeeded(con.reset_paper):

@@ -2,7 +2,9 @@
 
 The engine thread only schedules; ticks run on a small worker pool so a slow or failing
 bot never delays the others, and a bot whose previous tick is still running is skipped for
-that cycle. The engine never calls Streamlit: the UI polls ``status()``.
+that cycle. Every cycle also settles every open journal entry: a running bot's in its own tick
+(before it decides), the others' (manual orders, stopped, paused or halted bots) in one job on
+the pool. The engine never calls Streamlit: the UI polls ``status()``.
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ import schedule
 
 from console.domain import BotState
 from console.engine.clients import Clients
+from console.engine.gateway import Gateway
+from console.engine.holdings import HoldingsCheck
 from console.engine.marketdata import MarketData, OpenOrders
 from console.engine.wallet import wallet_rows
-from console.engine.reconcile import settle
 from console.engine.tick import Context, Runtime, tick
 from console.engine.writer import Writer
 from console.errors import Banned, ConsoleError, TemporaryError
@@ -73,21 +76,25 @@ class BotEngine:
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bot")
         self._inflight: dict[int, Future] = {}
+        self._settling: Future | None = None
         self._runtime: dict[int, Runtime] = {}
         self._lock = threading.Lock()
         self.market_data = MarketData(clock)
         self.cycles = 0
         self.reconciled = 0
         self.writer = Writer()
+        self.holdings = HoldingsCheck(db, clients, self.writer, clock)
+        open_orders = OpenOrders(clock)
+        self.gateway = Gateway(db, clients, writer=self.writer, open_orders=open_orders, clock=clock)
         self._ctx = Context(db=db, clients=clients, market_data=self.market_data, clock=clock,
-                            writer=self.writer, open_orders=OpenOrders(clock))
+                            writer=self.writer, open_orders=open_orders, gateway=self.gateway)
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
         """Reconcile journaled orders with the exchange, then start ticking the running bots."""
         if self._thread is not None:
             return
-        self.reconciled = settle(self._db, self._clients)
+        self.reconciled = self.gateway.settle()
         self.daily_check()
         self._scheduler.every(self._cycle_seconds).seconds.do(self.cycle)
         self._scheduler.every(30).seconds.do(self.daily_check)
@@ -136,10 +143,17 @@ class BotEngine:
 
     # -- cycles -----------------------------------------------------------------------------
     def cycle(self) -> list[Future]:
-        """Submit one tick of every running bot whose previous tick has finished."""
+        """Submit one tick of every running bot whose previous tick has finished, and one settle of
+        every other open journal entry (manual orders, bots not running) unless the last one still runs."""
         self.cycles += 1
-        submitted = []
-        for record in bots.list(self._db.cursor()):
+        submitted = [self._pool.submit(self.holdings.run)]  # the account against the books
+        records = bots.list(self._db.cursor())
+        running = frozenset(r.id for r in records if r.state is BotState.RUNNING)
+        with self._lock:
+            if self._settling is None or self._settling.done():
+                self._settling = self._pool.submit(self._settle_others, running)
+                submitted.append(self._settling)
+        for record in records:
             if record.state is not BotState.RUNNING:
                 continue
             with self._lock:
@@ -156,6 +170,21 @@ class BotEngine:
         """Run one cycle and wait for it, records included: for tests and benchmarks that drive time."""
         wait(self.cycle(), timeout=timeout)
         self.writer.flush()
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        """Wait for the ticks and the settle in flight, and for their records to be written."""
+        with self._lock:
+            busy = [f for f in (*self._inflight.values(), self._settling) if f is not None and not f.done()]
+        wait(busy, timeout=timeout)
+        self.writer.flush()
+
+    def _settle_others(self, running: frozenset[int]) -> int:
+        """Settle the open entries no running bot's tick settles: manual orders and bots not running."""
+        try:
+            return self.gateway.settle(where=lambda e: e.bot_id is None or e.bot_id not in running)
+        except Exception:  # a settle that fails is logged; the next cycle tries again
+            log.exception("settling the journal failed")
+            return 0
 
     def _run(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
         try:

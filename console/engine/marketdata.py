@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+
+from console.domain import Order
 
 TIMEFRAME_SECONDS = {
     "1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200,
@@ -72,13 +74,15 @@ class OpenOrders:
 
     Bots with resting exits (OCO legs) check them here instead of looking each leg up every
     tick: one open-orders request for all symbols (spot weight 80, futures 40) per client per
-    interval, whatever the number of bots. A fill is then noticed within ``every`` seconds.
+    interval, whatever the number of bots. A fill is then noticed within ``every`` seconds, and
+    ``listed`` tells how much of a resting order has filled so far (a partial fill).
     """
 
     def __init__(self, clock: Callable[[], float], every: float = 10.0) -> None:
         self._clock = clock
         self._every = every
         self._seen: dict[int, tuple[float, frozenset[str]]] = {}
+        self._listed: dict[int, dict[str, Order]] = {}
         self._guard = threading.Lock()
         self._locks: dict[int, threading.Lock] = {}
         self.fetches = 0
@@ -92,7 +96,22 @@ class OpenOrders:
             now = self._clock()
             if seen is not None and now - seen[0] < self._every:
                 return seen[1]
-            ids = frozenset(o.client_order_id for o in client.open_orders())
+            orders = client.open_orders()
+            ids = frozenset(o.client_order_id for o in orders)
             self.fetches += 1
             self._seen[key] = (now, ids)
+            self._listed[key] = {o.client_order_id: o for o in orders}
             return ids
+
+    def listed(self, client, client_order_id: str) -> Order | None:
+        """The open order as the last listing showed it (status, executed quantity), or None."""
+        self.ids(client)
+        return self._listed.get(id(client), {}).get(client_order_id)
+
+    def remember(self, client, ids: Iterable[str]) -> None:
+        """Count orders this process just placed, and saw resting, as open until the next fetch."""
+        key = id(client)
+        with self._guard:
+            seen = self._seen.get(key)
+            if seen is not None:
+                self._seen[key] = (seen[0], seen[1] | frozenset(ids))

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from console.domain import BotConfig, Market, Side
-from console.storage import trades
+from console.storage import journal, trades
 from console.storage.db import Cursor
 
 
@@ -22,7 +22,11 @@ FLAT = Held(Decimal(0), None, None, 0)
 
 
 def of_bot(cur: Cursor, bot_id: int, config: BotConfig) -> Held:
-    """Spot: the FIFO lots still held (after fees paid in the base asset). Futures: the signed sum."""
+    """Spot: the FIFO lots still held (after fees paid in the base asset). Futures: the signed sum.
+
+    Either way with what the bot's orders executed but have not recorded yet (an order resting
+    partly filled is recorded once it is final).
+    """
     history = trades.for_bot(cur, bot_id)
     quantity, cost, entries, last_entry = Decimal(0), Decimal(0), 0, None
     for t in history:
@@ -44,9 +48,27 @@ def of_bot(cur: Cursor, bot_id: int, config: BotConfig) -> Held:
         lots = trades.open_lots(cur, config.venue, config.account, bot_id, config.symbol)
         quantity = sum((lot.quantity for lot in lots), Decimal(0))
         cost = sum((lot.cost for lot in lots), Decimal(0))
+    for entry in journal.unrecorded_fills(cur, bot_id):
+        quantity, cost = _with_part(quantity, cost, entry)
     if quantity == 0:
         return Held(Decimal(0), None, last_entry, 0)
     return Held(quantity, abs(cost / quantity), last_entry, entries)
+
+
+def _with_part(quantity: Decimal, cost: Decimal, entry) -> tuple[Decimal, Decimal]:
+    """Add what an order not recorded yet has executed so far: the bot holds it already."""
+    response = entry.response or {}
+    filled = Decimal(response.get("filled") or 0)
+    if filled <= 0:
+        return quantity, cost
+    signed = filled if entry.side is Side.BUY else -filled
+    after = quantity + signed
+    if quantity == 0 or (quantity > 0) == (signed > 0):
+        return after, cost + Decimal(response.get("quote_filled") or 0)
+    if after == 0 or (after > 0) != (quantity > 0):
+        price = Decimal(response.get("quote_filled") or 0) / filled
+        return after, abs(after) * price
+    return after, cost * after / quantity
 
 
 def is_dust(quantity: Decimal, price: Decimal, rules) -> bool:

@@ -3,23 +3,27 @@
 Every order intent is journaled as pending before it is sent. When the exchange's answer (or
 a later lookup by client order id) shows executed quantity, the journal entry and the trade row
 are written in one transaction; the trade is unique on (venue, market, exchange order id), so
-resolving the same order again is a no-op.
+resolving the same order again is a no-op. An order that fills in parts is recorded once it is
+final (filled, or cancelled / expired after a partial fill) as one trade of its executed quantity.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
 from console.domain import Market, Order, OrderRequest, OrderStatus, Venue, split_symbol
-from console.errors import ConsoleError
+from console.errors import ConsoleError, UnknownSymbol
 from console.storage import bots, journal, trades
 from console.engine.writer import Writer
 from console.storage.db import Database
 
 
+log = logging.getLogger(__name__)
 Valuer = Callable[[str, str], Decimal]  # (asset, quote) -> price of one asset in quote
+LIST, LEGS = "list", "legs"  # an OCO leg's request names its list's client id and every leg's client id
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,14 @@ class DbJournal:
         with self._db.transaction() as cur:
             self._add(cur, client_order_id, request.symbol, request.side, request.type, request_dict(request))
 
+    def pending_list(self, list_client_order_id: str, legs: Sequence[tuple[str, OrderRequest]]) -> None:
+        """Journal every leg of an order list as pending in one transaction, each naming the list and its legs."""
+        ids = [cid for cid, _ in legs]
+        with self._db.transaction() as cur:
+            for cid, request in legs:
+                self._add(cur, cid, request.symbol, request.side, request.type,
+                          {**request_dict(request), LIST: list_client_order_id, LEGS: ids})
+
     def _add(self, cur, client_order_id: str, symbol: str, side, type, request: dict) -> None:
         journal.add_pending(
             cur, client_order_id=client_order_id, bot_id=self._owner.bot_id, venue=self._owner.venue,
@@ -66,16 +78,28 @@ class DbJournal:
         return self.record(order)
 
     def record(self, order: Order) -> bool:
-        """``resolved``, written now."""
+        """``resolved``, written now.
+
+        An order is recorded once it is final: FILLED, or CANCELLED / EXPIRED after a partial
+        fill, as one trade of its whole executed quantity with every part's commission. While it
+        rests partly filled only its journal entry follows it. A final order whose fills do not
+        add up to its executed quantity (the trade history could not be read) stays open in the
+        journal as unknown and is looked up again.
+        """
+        final = order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        executed = order.filled > 0 and final
+        complete = sum((f.quantity for f in order.fills), Decimal(0)) == order.filled
+        # valued before the transaction: a commission in a third asset may need its price asked
+        trade = trade_record(order, self._owner, self._value) if executed and complete else None
         with self._db.transaction() as cur:
-            update = dict(status=order.status, exchange_order_id=order.exchange_order_id,
-                          response=order_dict(order))
+            update = dict(status=order.status if complete or not executed else OrderStatus.UNKNOWN,
+                          exchange_order_id=order.exchange_order_id, response=order_dict(order))
             if not journal.try_update(cur, order.client_order_id, **update):
                 self._add(cur, order.client_order_id, order.symbol, order.side, order.type,
                           {"quantity": str(order.quantity), "price": _s(order.price)})
                 journal.update(cur, order.client_order_id, **update)
-            if order.filled > 0 and order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
-                inserted, stored = trades.record_with_pnl(cur, trade_record(order, self._owner, self._value))
+            if trade is not None:
+                inserted, stored = trades.record_with_pnl(cur, trade)
                 if inserted and self._owner.bot_id is not None:
                     bots.bump_daily(cur, self._owner.bot_id, 1, stored.pnl or Decimal(0), day=stored.ts.date())
                 return inserted
@@ -101,12 +125,26 @@ def account_of(entry) -> str:
     return entry.request.get("account") or "paper"
 
 
+def fee_valuer(client) -> Valuer:
+    """Value an asset in a quote asset at the client's current price of ASSET/QUOTE (or QUOTE/ASSET).
+
+    The client keeps a price for a couple of seconds (``reference_price``), so a burst of fills
+    with commissions in BNB asks the exchange once.
+    """
+    def value(asset: str, quote: str) -> Decimal:
+        try:
+            return client.reference_price(f"{asset}/{quote}")
+        except UnknownSymbol:
+            return 1 / client.reference_price(f"{quote}/{asset}")
+    return value
+
+
 def trade_record(order: Order, owner: Owner, value: Valuer | None = None) -> trades.TradeRecord:
     """Turn an executed order into the row the trade store keeps.
 
     Commissions are valued in the quote asset: the base asset at the fill price, another
-    asset (BNB) at its current price through ``value``; without one it is recorded at 0
-    and the commission asset column still tells.
+    asset (BNB) at its current price through ``value`` (see ``fee_valuer``); without one, or when
+    that price can't be had, it is recorded at 0 and the commission asset column still tells.
     """
     base, quote = split_symbol(order.symbol)
     price = order.average_price or order.price or Decimal(0)
@@ -117,7 +155,10 @@ def trade_record(order: Order, owner: Owner, value: Valuer | None = None) -> tra
         elif asset == base:
             commission_quote += amount * price
         elif value is not None:
-            commission_quote += amount * value(asset, quote)
+            try:
+                commission_quote += amount * value(asset, quote)
+            except ConsoleError as e:
+                log.warning("commission of %s %s on %s valued at 0: %s", amount, asset, order.symbol, e)
     return trades.TradeRecord(
         bot_id=owner.bot_id,
         account=owner.account,

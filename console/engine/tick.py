@@ -5,8 +5,12 @@ Decisions:
   take-profit / stop-loss are checked every cycle.
 - A bot's position comes from its own recorded trades, so several bots may trade one symbol.
   A remainder below the exchange's minimum quantity or notional counts as flat (dust).
-- Spot TP/SL rests on the exchange as an OCO sell for the quantity received after fees.
-  Futures TP/SL is watched by the engine every cycle and closed with a reduce-only market order.
+- Spot TP/SL rests on the exchange as an OCO sell for the quantity received after fees. A leg
+  that fills in part makes the exchange cancel the other one: the engine then watches the
+  stop-loss for the rest and closes it at market. An order is recorded once it is final; the part
+  a resting order has filled counts in the bot's position meanwhile.
+  Futures TP/SL rests on the exchange as reduce-only conditional orders kept in step with the
+  position every cycle (see ``futures_exits``).
 - A BUY signal while long (or a SELL while flat on spot) is ignored: no unintended stacking.
   The DCA strategy adds entries on purpose, up to its ``max_entries``.
 """
@@ -19,16 +23,17 @@ from decimal import Decimal
 
 import pandas as pd
 
-from console.domain import BotConfig, Market, OrderRequest, OrderType, Side, split_symbol
-from console.engine import positions, risk
+from console.domain import BotConfig, BotState, Market, OrderRequest, OrderStatus, OrderType, Side, split_symbol
+from console.engine import futures_exits, positions, risk
 from console.engine.clients import Clients
+from console.engine.futures_exits import Exits
+from console.engine.gateway import Gateway
 from console.engine.marketdata import MarketData, OpenOrders
-from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner, open_entries
 from console.engine.writer import Writer
 from console.engine.strategies import Action, PositionView, get_strategy
-from console.errors import InvalidOrder, OrderNotFound, OrderRejected
-from console.storage import bots, events
+from console.errors import InvalidOrder, OrderRejected
+from console.storage import bots, events, journal
 from console.storage.db import Database
 
 
@@ -55,19 +60,22 @@ class Context:
     clock: Callable[[], float]
     writer: Writer
     open_orders: OpenOrders
+    gateway: Gateway  # every order of a bot is placed, cancelled and settled through it
 
 
 def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     """Run one tick of ``bot_id``. Errors propagate to the engine, which decides halt or retry."""
     record = bots.get(ctx.db.cursor(), bot_id)
+    if record.state is not BotState.RUNNING:  # stopped since the cycle submitted this tick
+        return
     config = record.config
     client = ctx.clients.get(config.venue, config.market, config.account)
     owner = Owner(config.venue, config.market, config.account, bot_id)
     book = DbJournal(ctx.db, owner, writer=ctx.writer)
     ctx.writer.flush()  # decide from a store that holds every fill already answered
 
-    settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True,
-           still_open=lambda e: e.client_order_id in ctx.open_orders.ids(client))
+    ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
+    _follow_partial_fills(ctx, client, owner, bot_id)
     key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
     candles = ctx.market_data.candles(key, client.candles, cycle)
     if candles.empty:
@@ -76,12 +84,23 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     runtime.last_price = price
     held = positions.of_bot(ctx.db.cursor(), bot_id, config)
     rules = client.rules(config.symbol)
-    if positions.is_dust(held.quantity, price, rules):
-        held = positions.FLAT
+    if positions.is_dust(held.quantity, price, rules):  # flat; the last entry's time still counts (DCA's interval)
+        held = positions.Held(Decimal(0), None, held.last_entry_at, 0)
     runtime.position, runtime.entry_price = held.quantity, held.entry_price
 
-    if config.market is Market.FUTURES and held.quantity and _exit_hit(config, held, price):
-        _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss reached")
+    if config.market is Market.FUTURES:
+        exits = futures_exits.sync(ctx, client, config, bot_id, held,
+                                   may_place=runtime.protected_at != candles["ts"].iloc[-1])
+        if exits is Exits.CHANGED:
+            return
+        if exits is Exits.PASSED:
+            _close(ctx, client, book, config, bot_id, held, price, "take-profit / stop-loss passed with no order resting")
+            return
+        if exits is Exits.FAILED:
+            runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
+    if _stop_left_to_engine(ctx, config, bot_id, held, price):
+        _close(ctx, client, book, config, bot_id, held, price,
+               "stop-loss reached while the exit rests partly filled (the exchange cancelled its other leg)")
         return
     if _unprotected(ctx, config, bot_id, held) and runtime.protected_at != candles["ts"].iloc[-1]:
         runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
@@ -143,12 +162,41 @@ def _enter(ctx, client, book, config: BotConfig, bot_id, side: Side, held, price
     else:
         request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
                                quote_quantity=notional)
-    order = client.place_order(request, journal=book)
+    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
     runtime.last_order = f"{order.side.value} {order.filled} {config.symbol} @ {order.average_price}"
     if config.market is Market.SPOT and (config.take_profit_pct or config.stop_loss_pct):
         base, _ = split_symbol(config.symbol)
         received = order.filled - sum((a for asset, a in order.commissions if asset == base), Decimal(0))
         _protect(ctx, client, book, config, bot_id, received, order.average_price or order.price)
+    if config.market is Market.FUTURES and (config.take_profit_pct or config.stop_loss_pct):
+        ctx.writer.flush()
+        now_held = positions.of_bot(ctx.db.cursor(), bot_id, config)
+        if futures_exits.sync(ctx, client, config, bot_id, now_held) is Exits.PASSED:
+            _close(ctx, client, book, config, bot_id, now_held, price, "take-profit / stop-loss passed at the entry")
+
+
+def _follow_partial_fills(ctx, client, owner: Owner, bot_id: int) -> None:
+    """Journal how much of each resting order the last open-orders listing shows filled.
+
+    No request of its own. The trade is recorded once the order is final; until then the bot's
+    position counts the part already executed (``positions.of_bot``).
+    """
+    for entry in journal.resting(ctx.db.cursor(), bot_id):
+        if entry.type.is_conditional:
+            continue  # a conditional order is not in that listing: it fills as the order it places
+        listed = ctx.open_orders.listed(client, entry.client_order_id)
+        if listed is not None and listed.filled > Decimal((entry.response or {}).get("filled") or 0):
+            DbJournal(ctx.db, owner).record(listed)
+
+
+def _stop_left_to_engine(ctx, config: BotConfig, bot_id: int, held, price: Decimal) -> bool:
+    """A spot exit leg partly filled has lost its other leg on the exchange (an OCO cancels the
+    other leg at the first fill): the engine watches the stop-loss for the rest."""
+    if config.market is not Market.SPOT or held.quantity <= 0 or config.stop_loss_pct is None:
+        return False
+    _, stop = risk.exit_prices(config, held.entry_price, long=True)
+    return stop is not None and price <= stop and any(
+        e.status is OrderStatus.PARTIALLY_FILLED for e in journal.unrecorded_fills(ctx.db.cursor(), bot_id))
 
 
 def _unprotected(ctx, config: BotConfig, bot_id: int, held) -> bool:
@@ -164,7 +212,7 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, en
         return
     try:
         # journaled as pending before it is sent, so legs placed just before a crash are reconciled
-        oco = client.place_oco_sell(config.symbol, received, tp, sl, journal=book)
+        oco = ctx.gateway.place_oco(_owner(config, bot_id), config.symbol, received, tp, sl, behind=True)
     except (InvalidOrder, OrderRejected) as e:  # e.g. the price already passed the take-profit
         _log(ctx.db, bot_id, "error", f"OCO not placed: {e}")
         return
@@ -173,17 +221,22 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, en
 
 def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str) -> None:
     if config.market is Market.SPOT:
-        _cancel_open_orders(ctx.db, client, bot_id)
-        ctx.writer.flush()
-        settle(ctx.db, ctx.clients, bot_id=bot_id, raise_temporary=True)
+        ctx.gateway.cancel_bot_orders(bot_id)  # an OCO as a list: both legs journaled done
+        ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
         held = positions.of_bot(ctx.db.cursor(), bot_id, config)
-        if held.quantity <= 0:
+        # the OCO may have filled just before its cancel: what is left of it is dust, not a position
+        if held.quantity <= 0 or positions.is_dust(held.quantity, price, client.rules(config.symbol)):
+            return
+    elif futures_exits.resting(ctx, bot_id):
+        futures_exits.cancel_all(ctx, config, bot_id, f"closing at market: {reason}")
+        held = positions.of_bot(ctx.db.cursor(), bot_id, config)
+        if held.quantity == 0:  # an exit fired before it could be cancelled
             return
     side = Side.SELL if held.quantity > 0 else Side.BUY
     request = OrderRequest(symbol=config.symbol, market=config.market, side=side, type=OrderType.MARKET,
                            quantity=abs(held.quantity), reduce_only=_reduces(client, config, held),
                            keep_remainder=True)
-    order = client.place_order(request, journal=book)
+    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
     _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
 
 
@@ -201,13 +254,8 @@ def _reduces(client, config: BotConfig, held) -> bool:
     return False
 
 
-def _cancel_open_orders(db: Database, client, bot_id: int) -> None:
-    # Cancelling one leg of an OCO cancels the list; the other leg then no longer exists.
-    for entry in open_entries(db, bot_id=bot_id):
-        try:
-            client.cancel_order(entry.symbol, client_order_id=entry.client_order_id)
-        except OrderNotFound:
-            pass
+def _owner(config: BotConfig, bot_id: int) -> Owner:
+    return Owner(config.venue, config.market, config.account, bot_id)
 
 
 def _exit_hit(config: BotConfig, held, price: Decimal) -> bool:

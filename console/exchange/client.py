@@ -1,16 +1,18 @@
 """ExchangeClient: Binance spot or USD-M futures through ccxt, for one venue and market.
 
 Orders are never duplicated and never lost: each gets a client order id and is journaled as
-pending before it is sent. A timeout, 5xx, dropped connection or 429 on the order request is
+pending before it is sent (every order method takes the journal; there is no way to send one
+without). A timeout, 5xx, dropped connection or 429 on the order request is
 resolved by looking the order up by that id after a backoff; it is sent again, with the same id,
 only when the exchange answers that no such order exists. Reads retry temporary errors.
 """
 from __future__ import annotations
 
+import difflib
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +32,7 @@ from console.domain import (
     Position,
     Ticker,
     Venue,
+    WorkingType,
 )
 from console.errors import (
     ConsoleError,
@@ -38,6 +41,7 @@ from console.errors import (
     OrderNotFound,
     OrderRejected,
     TemporaryError,
+    TooManyOrders,
     UnknownSymbol,
 )
 from console.exchange import futures, spot
@@ -76,6 +80,9 @@ class OrderJournal(Protocol):
 
     def pending(self, client_order_id: str, request: OrderRequest) -> None: ...
 
+    def pending_list(self, list_client_order_id: str, legs: Sequence[tuple[str, OrderRequest]]) -> None:
+        """Journal an order list (an OCO) and every leg as pending, together."""
+
     def resolved(self, order: Order) -> Any: ...
 
     def failed(self, client_order_id: str, error: ConsoleError) -> None: ...
@@ -89,11 +96,11 @@ class ExchangeClient:
     PRICE_MAX_AGE = 2.0
 
     def __init__(self, venue: Venue, market: Market, *, base_url: str | None, api_key: str, api_secret: str,
-                 journal: OrderJournal | None = None, clock: Callable[[], float] = time.time,
+                 clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
                  timeout_ms: int = 10_000, limiter: WeightLimiter | None = None,
                  retry: RetryPolicy = RetryPolicy(), ban_gate: BanGate | None = None) -> None:
-        self.venue, self.market, self.journal = Venue(venue), Market(market), journal
+        self.venue, self.market = Venue(venue), Market(market)
         self.clock = clock
         # An order request must reach the exchange within this window or be refused, and the client
         # waits at least this long for an answer: after a timeout, "no such order" is then final.
@@ -139,11 +146,19 @@ class ExchangeClient:
             if symbol not in self._rules:
                 raw = markets.get(self.ccxt_symbol(symbol))
                 if raw is None or not raw.get("active", True):
-                    listed = ", ".join(sorted(s.split(":")[0] for s in markets)[:8])
-                    raise UnknownSymbol(f"{symbol} is not traded on Binance {self.market.value} ({self.venue.value}); "
-                                        f"pick a listed symbol such as {listed}")
+                    raise UnknownSymbol(self._not_traded(symbol, raw))
                 self._rules[symbol] = rules_from_ccxt_market(raw, self.market)
             return self._rules[symbol]
+
+    def _not_traded(self, symbol: str, raw: dict | None) -> str:
+        """Say that ``symbol`` does not trade here and suggest symbols that do, the closest first."""
+        trading = self.symbols()
+        close = difflib.get_close_matches(symbol.upper(), trading, n=8, cutoff=0.5)
+        listed = ", ".join((close + [s for s in trading if s not in close])[:8])
+        status = str((raw.get("info") or {}).get("status") or "not trading") if raw is not None else ""
+        why = f" (listed, but {status})" if status else ""
+        return (f"{symbol} is not traded on Binance {self.market.value} ({self.venue.value}){why}; "
+                f"pick a listed symbol such as {listed}")
 
     def symbols(self) -> list[str]:
         """Every symbol trading on this market, in the unified spot form (BTC/USDT), sorted."""
@@ -234,8 +249,8 @@ class ExchangeClient:
             raise InvalidOrder(f"this is the {self.market.value} client; send {request.market.value} orders "
                                f"through the {request.market.value} client")
         rules = self.rules(request.symbol)
-        price = self.reference_price(request.symbol) if request.type is OrderType.MARKET else ZERO
-        return plan_order(request, rules, price, BINANCE_TYPES)
+        # a market order is valued at the current price, a limit price must lie in a band around it
+        return plan_order(request, rules, self.reference_price(request.symbol), BINANCE_TYPES)
 
     def preview(self, request: OrderRequest) -> OrderPreview:
         """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix.
@@ -257,29 +272,28 @@ class ExchangeClient:
         except (InsufficientBalance, InvalidOrder):
             check_balance(plan.preview, rules, self.balances(fresh=True), leverage, keep_remainder=keep)
 
-    def place_order(self, request: OrderRequest, *, journal: OrderJournal | None = None) -> Order:
+    def place_order(self, request: OrderRequest, *, journal: OrderJournal) -> Order:
         """Normalise, check the balance, journal, send and resolve one order; return the exchange's answer."""
         plan = self._plan(request)
         self._check_balance(plan)
         cid = check_client_order_id(request.client_order_id or new_client_order_id())
         self.transport.gate.check(utc(self.clock), self.transport.venue_name)
-        book = journal or self.journal
-        if book is not None:
-            book.pending(cid, request)
+        journal.pending(cid, request)
         try:
             order = self._submit(plan, cid)
         except Unresolved as e:
             raise e.error from e.__cause__
+        except TooManyOrders as e:
+            journal.failed(cid, error := e.on(request.symbol))
+            raise error from e
         except ConsoleError as e:
-            if book is not None:
-                book.failed(cid, e)
+            journal.failed(cid, e)
             if isinstance(e, OrderRejected):
                 self._markets_at = None  # a filter may have changed: reload the rules on next use
             raise
         order = self._with_fills(order)
         self._apply_to_balances(order)
-        if book is not None:
-            book.resolved(order)
+        journal.resolved(order)
         return order
 
     def _submit(self, plan: Plan, cid: str) -> Order:
@@ -354,30 +368,54 @@ class ExchangeClient:
 
     def place_oco_sell(self, symbol: str, quantity: Decimal, take_profit_price: Decimal, stop_price: Decimal,
                        stop_limit_price: Decimal | None = None, client_order_id: str | None = None,
-                       *, journal: OrderJournal | None = None) -> OcoOrder:
-        """Protect a spot holding: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (spot only)."""
-        return spot.place_oco(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
-                         client_order_id, journal or self.journal)
+                       *, journal: OrderJournal) -> OcoOrder:
+        """Protect a spot holding: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (spot only).
 
-    def cancel_oco(self, symbol: str, list_id: str) -> None:
-        """Cancel both legs of an OCO by its list id."""
-        spot.cancel_oco(self, symbol, list_id)
+        The list and both legs are journaled pending before the list is sent.
+        """
+        return spot.place_oco(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
+                              client_order_id, journal)
+
+    def cancel_oco(self, symbol: str, list_id: str | None = None, *,
+                   list_client_order_id: str | None = None) -> list[Order]:
+        """Cancel an OCO as a list (by its exchange or client list id); return both legs as cancelled.
+
+        OrderNotFound when the list is no longer working (a leg filled, or it was cancelled).
+        """
+        return spot.cancel_oco(self, symbol, list_id, list_client_order_id)
 
     def prepare_futures(self, symbol: str, leverage: int) -> None:
         """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
         futures.prepare(self, symbol, leverage)
 
-    def close_position(self, symbol: str) -> Order:
+    def place_algo(self, request: OrderRequest, working_type: WorkingType = WorkingType.MARK_PRICE, *,
+                   journal: OrderJournal) -> Order:
+        """Rest a USD-M STOP_MARKET / TAKE_PROFIT_MARKET order (trigger in ``stop_price``) in the algo service."""
+        return futures.place_algo(self, request, working_type, journal)
+
+    def fetch_algo(self, symbol: str, client_algo_id: str) -> Order:
+        """The USD-M conditional order with this client algo id (once triggered: the order it placed)."""
+        return futures.fetch_algo(self, symbol, client_algo_id)
+
+    def cancel_algo(self, symbol: str, client_algo_id: str, *, journal: OrderJournal) -> Order:
+        """Cancel a USD-M conditional order by client algo id; journal and return what the exchange then reports."""
+        return futures.cancel_algo(self, symbol, client_algo_id, journal)
+
+    def open_algos(self, symbol: str | None = None) -> list[Order]:
+        """USD-M conditional orders resting on ``symbol``, or on every symbol."""
+        return futures.open_algos(self, symbol)
+
+    def close_position(self, symbol: str, *, journal: OrderJournal) -> Order:
         """Close the whole position with a reduce-only market order (spot: sell all)."""
         if self.market is Market.SPOT:
-            return self.sell_all(symbol)
-        return futures.close(self, symbol)
+            return self.sell_all(symbol, journal=journal)
+        return futures.close(self, symbol, journal)
 
-    def sell_all(self, symbol: str, *, journal: OrderJournal | None = None) -> Order:
+    def sell_all(self, symbol: str, *, journal: OrderJournal) -> Order:
         """Sell the whole free base balance (floored to the step); dust that can't be sold is refused.
 
         On futures, close the position.
         """
         if self.market is Market.FUTURES:
-            return futures.close(self, symbol)
-        return spot.sell_all(self, symbol, journal or self.journal)
+            return futures.close(self, symbol, journal)
+        return spot.sell_all(self, symbol, journal)

@@ -1,14 +1,20 @@
-"""USD-M specifics of the client: leverage and margin set-up, positions, reduce-only close."""
+"""USD-M specifics of the client: leverage and margin set-up, positions, reduce-only close,
+and the conditional (algo) orders that keep take-profit and stop-loss resting on the exchange."""
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from console.domain import Market, Order, OrderRequest, Position, Side
-from console.errors import InvalidOrder, OrderRejected
-from console.exchange.parse import dec0, parse_position
+from console.domain import Market, Order, OrderRequest, OrderStatus, OrderType, Position, Side, WorkingType
+from console.errors import ConsoleError, InvalidOrder, OrderNotFound, OrderRejected
+from console.exchange.orders import check_client_order_id, new_client_order_id
+from console.exchange.parse import dec, dec0, parse_order, parse_position, utc_ms
+from console.exchange.precision import Rounding, normalize_price, normalize_quantity, plain
+from console.exchange.retry import Unresolved, utc
 
 if TYPE_CHECKING:
-    from console.exchange.client import ExchangeClient
+    from console.exchange.client import ExchangeClient, OrderJournal
 
 
 def _require_futures(client: ExchangeClient, what: str) -> None:
@@ -80,7 +86,7 @@ def positions(client: ExchangeClient) -> list[Position]:
     return result
 
 
-def close(client: ExchangeClient, symbol: str) -> Order:
+def close(client: ExchangeClient, symbol: str, journal: OrderJournal) -> Order:
     """Close the whole position on ``symbol`` with a reduce-only market order."""
     _require_futures(client, "closing a position")
     held = next((p for p in positions(client) if p.symbol == symbol), None)
@@ -88,4 +94,167 @@ def close(client: ExchangeClient, symbol: str) -> Order:
         raise InvalidOrder(f"there is no open {symbol} position to close; check the positions table")
     side = Side.SELL if held.quantity > 0 else Side.BUY
     return client.place_order(OrderRequest(symbol=symbol, market=Market.FUTURES, side=side,
-                                           quantity=abs(held.quantity), reduce_only=True))
+                                           quantity=abs(held.quantity), reduce_only=True), journal=journal)
+
+
+# --- conditional (algo) orders -------------------------------------------------------------
+# Binance moved USD-M conditional orders to its algo order service in Dec 2025. They are sent
+# through ccxt's implicit methods with exactly the parameters of Binance's spec (the official SDK's
+# new_algo_order / query_algo_order / cancel_algo_order / current_all_algo_open_orders): Binance
+# answers an unknown parameter with -1104.
+
+ALGO_TYPES = {OrderType.STOP_MARKET: "STOP_MARKET", OrderType.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET"}
+WORKING_TYPES = {WorkingType.MARK_PRICE: "MARK_PRICE", WorkingType.CONTRACT_PRICE: "CONTRACT_PRICE"}
+# Until the triggered order is known the algo status alone tells; FINISHED without one executed nothing.
+ALGO_STATUSES = {
+    "NEW": OrderStatus.OPEN, "TRIGGERING": OrderStatus.OPEN, "TRIGGERED": OrderStatus.OPEN,
+    "FINISHED": OrderStatus.EXPIRED, "CANCELED": OrderStatus.CANCELLED, "EXPIRED": OrderStatus.EXPIRED,
+    "REJECTED": OrderStatus.REJECTED,
+}
+OPEN_ALGOS_ALL_WEIGHT = 40  # openAlgoOrders without a symbol; 1 with one
+
+
+def place_algo(client: ExchangeClient, request: OrderRequest, working_type: WorkingType,
+               journal: OrderJournal) -> Order:
+    """Rest a STOP_MARKET or TAKE_PROFIT_MARKET order in the algo order service; return it (open).
+
+    ``request.stop_price`` is the trigger; ``request.reduce_only`` makes it reduce-only. The
+    trigger goes to the tick on the side that never exits worse than asked: up for a sell, down
+    for a buy. The order is journaled pending by its client algo id before it is sent; a lost
+    answer is resolved by looking it up by that id (see ExchangeClient.place_order).
+    """
+    _require_futures(client, "conditional orders")
+    if not request.type.is_conditional or request.quantity is None or request.stop_price is None:
+        raise InvalidOrder("a conditional order is a stop_market or take_profit_market with a quantity and a "
+                           "trigger (stop) price; set all three")
+    rules = client.rules(request.symbol)
+    verb = request.side.value
+    qty = normalize_quantity(rules, request.quantity, market_order=True, verb=verb)
+    label = "stop price" if request.type is OrderType.STOP_MARKET else "take-profit price"
+    trigger = normalize_price(rules, request.stop_price, Rounding.UP if request.side is Side.SELL else Rounding.DOWN,
+                              label)
+    price = client.reference_price(request.symbol)
+    if _fires(request.type, request.side, trigger, price):
+        raise InvalidOrder(f"the {label} {plain(trigger)} on {request.symbol} is already passed (price "
+                           f"{plain(price)}): it would trigger at once; close the position at market instead")
+    cid = check_client_order_id(request.client_order_id or new_client_order_id())
+    client.transport.gate.check(utc(client.clock), client.transport.venue_name)
+    request = replace(request, quantity=qty, stop_price=trigger, client_order_id=cid)
+    journal.pending(cid, request)
+    params = {"algoType": "CONDITIONAL", "symbol": client.exchange.market(client.ccxt_symbol(request.symbol))["id"],
+              "side": request.side.value.upper(), "type": ALGO_TYPES[request.type], "quantity": plain(qty),
+              "triggerPrice": plain(trigger), "workingType": WORKING_TYPES[working_type],
+              "clientAlgoId": cid, "recvWindow": client.order_window_ms}
+    if request.reduce_only:
+        params["reduceOnly"] = "true"
+
+    def send() -> Order:
+        raw = client.transport.once("create_algo", client.exchange.fapiPrivatePostAlgoOrder, params, weight=0,
+                                    orders=1)
+        return _resolve(client, raw, request.symbol)
+
+    def find() -> Order:
+        raw = client.transport.once("fetch_algo", client.exchange.fapiPrivateGetAlgoOrder, {"clientAlgoId": cid},
+                                    weight=1)
+        return _resolve(client, raw, request.symbol)
+
+    try:
+        order = client.transport.send_order(send, find, f"{label.split()[0]} order {cid} on {request.symbol}")
+    except Unresolved as e:
+        raise e.error from e.__cause__
+    except ConsoleError as e:
+        journal.failed(cid, e)
+        raise
+    journal.resolved(order)
+    return order
+
+
+def fetch_algo(client: ExchangeClient, symbol: str, client_algo_id: str) -> Order:
+    """The conditional order with this client algo id; OrderNotFound if the exchange has none.
+
+    Once it has triggered, the answer is the order it placed (its fills, fees and realised PnL),
+    under the client algo id; before that it carries the algo id as its exchange order id.
+    """
+    _require_futures(client, "conditional orders")
+    client.rules(symbol)
+    raw = client.transport.read("fetch_algo", client.exchange.fapiPrivateGetAlgoOrder,
+                                {"clientAlgoId": client_algo_id}, weight=1)
+    return _resolve(client, raw, symbol)
+
+
+def cancel_algo(client: ExchangeClient, symbol: str, client_algo_id: str, journal: OrderJournal) -> Order:
+    """Cancel a resting conditional order; journal and return it as the exchange then reports it.
+
+    That is cancelled, or filled when it fired first (its fill is then in the answer and the
+    journal records it). OrderNotFound if the exchange never had it.
+    """
+    _require_futures(client, "conditional orders")
+    client.rules(symbol)
+    try:
+        client.transport.read("cancel_algo", client.exchange.fapiPrivateDeleteAlgoOrder,
+                              {"clientAlgoId": client_algo_id}, weight=1)
+    except OrderNotFound:
+        pass  # triggered, cancelled already, or never placed: the lookup tells which
+    order = fetch_algo(client, symbol, client_algo_id)
+    journal.resolved(order)
+    return order
+
+
+def open_algos(client: ExchangeClient, symbol: str | None = None) -> list[Order]:
+    """Conditional orders resting on ``symbol`` (or on every symbol: request weight 40)."""
+    _require_futures(client, "conditional orders")
+    params: dict[str, str] = {}
+    if symbol is not None:
+        client.rules(symbol)
+        params["symbol"] = client.exchange.market(client.ccxt_symbol(symbol))["id"]
+    else:
+        client.load_markets()
+    rows = client.transport.read("fetch_open_algos", client.exchange.fapiPrivateGetOpenAlgoOrders, params,
+                                 weight=1 if symbol else OPEN_ALGOS_ALL_WEIGHT)
+    return [parse_algo(row, _unified(client, str(row.get("symbol")))) for row in rows]
+
+
+def _unified(client: ExchangeClient, market_id: str) -> str:
+    """BTCUSDT -> BTC/USDT."""
+    listed = (client.exchange.markets_by_id or {}).get(market_id) or [{"symbol": market_id}]
+    return str(listed[0]["symbol"]).split(":")[0]
+
+
+def parse_algo(raw: dict, symbol: str) -> Order:
+    """An algo order answer as an Order: the client algo id, the algo id, the trigger as stop price.
+
+    Limit and trailing kinds (placed elsewhere) are reported as the market kind of their family.
+    """
+    kind = str(raw.get("orderType") or raw.get("type") or "").upper()
+    return Order(
+        client_order_id=str(raw.get("clientAlgoId") or ""),
+        exchange_order_id=str(raw.get("algoId") or ""),
+        symbol=symbol,
+        market=Market.FUTURES,
+        side=Side(str(raw.get("side")).lower()),
+        type=OrderType.TAKE_PROFIT_MARKET if kind.startswith("TAKE_PROFIT") else OrderType.STOP_MARKET,
+        status=ALGO_STATUSES.get(str(raw.get("algoStatus", "")).upper(), OrderStatus.UNKNOWN),
+        quantity=dec0(raw.get("quantity")),
+        stop_price=dec(raw.get("triggerPrice")),
+        reduce_only=str(raw.get("reduceOnly", "false")).lower() == "true",
+        timestamp=utc_ms(raw.get("updateTime") or raw.get("createTime")),
+    )
+
+
+def _resolve(client: ExchangeClient, raw: dict, symbol: str) -> Order:
+    algo = parse_algo(raw, symbol)
+    actual = str(raw.get("actualOrderId") or "")
+    if not actual:
+        return algo
+    market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
+    placed = client.transport.read("fetch_order", client.exchange.fapiPrivateGetOrder,
+                                   {"symbol": market_id, "orderId": actual})
+    order = client._with_fills(parse_order(placed, symbol, Market.FUTURES))
+    return replace(order, client_order_id=algo.client_order_id, type=algo.type, stop_price=algo.stop_price,
+                   reduce_only=algo.reduce_only)
+
+
+def _fires(kind: OrderType, side: Side, trigger: Decimal, price: Decimal) -> bool:
+    """Whether a conditional order would trigger at ``price`` (a buy stop above, a sell stop below)."""
+    rising = (kind is OrderType.STOP_MARKET) == (side is Side.BUY)
+    return price >= trigger if rising else price <= trigger

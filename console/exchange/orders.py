@@ -13,11 +13,13 @@ from console.exchange.precision import (
     Rounding,
     SymbolRules,
     check_notional,
+    check_price_band,
+    check_quote_amount,
     check_remainder,
-    floor_to_step,
     normalize_price,
     normalize_quantity,
     plain,
+    require_positive,
 )
 
 CLIENT_ID_PREFIX = "cc-"
@@ -70,12 +72,16 @@ class Plan:
 def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decimal, ccxt_types: dict) -> Plan:
     """Normalise ``request`` to ``rules``; raise InvalidOrder with the fix when it can't be made valid.
 
-    A spot market buy given as a quote amount is sent as ``quoteOrderQty``: the exchange spends
-    exactly that amount and rounds the quantity itself. Any other order given as a quote amount is
-    converted to a base quantity at ``reference_price`` and floored to the step.
+    ``reference_price`` is the current price: it values a market order and bounds a limit price
+    (PERCENT_PRICE_BY_SIDE / PERCENT_PRICE; 0 skips that check). A spot market buy given as a
+    quote amount is sent as ``quoteOrderQty``: the exchange spends exactly that amount and rounds
+    the quantity itself, and the notional filter is checked on that amount. Any other order given
+    as a quote amount is converted to a base quantity at ``reference_price`` and floored to the step.
     """
     if (request.quantity is None) == (request.quote_quantity is None):
         raise InvalidOrder(f"give either a quantity in {rules.base} or an amount in {rules.quote}, not both or neither")
+    if request.quote_quantity is not None:
+        require_positive(rules, request.quote_quantity, "amount", rules.quote)
     market_order = request.type is OrderType.MARKET
     verb = request.side.value
     sell = request.side is Side.SELL
@@ -94,12 +100,12 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
             params["timeInForce"] = "GTC"
         else:
             price = normalize_price(rules, request.price)
+        check_price_band(rules, price, reference_price, buy=not sell)
     if price <= 0:
         raise InvalidOrder(f"no current price for {rules.symbol}; try again when the market has traded")
     quote_amount: Decimal | None = None
     if request.quote_quantity is not None and market_order and not sell and rules.market is Market.SPOT:
-        quote_amount = floor_to_step(request.quote_quantity, rules.tick_size)
-        check_notional(rules, quote_amount / price, price, market_order=True, verb=verb)
+        quote_amount = check_quote_amount(rules, request.quote_quantity, verb=verb)
         quantity = normalize_quantity(rules, request.quote_quantity / price, market_order=True, price=price, verb=verb)
         params["quoteOrderQty"] = plain(quote_amount)
         notional = quote_amount

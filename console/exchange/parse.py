@@ -111,6 +111,7 @@ def parse_order(raw: dict, symbol: str, market: Market, fills: Iterable[Fill] | 
     timestamp = utc_ms(info.get("updateTime") or info.get("transactTime") or info.get("time") or raw.get("timestamp"))
     realized = dec(info.get("realizedPnl"))
     quantity = dec(info.get("origQty")) or dec0(raw.get("amount"))
+    list_id = str(info.get("orderListId", -1))
     return Order(
         client_order_id=str(info.get("clientOrderId") or raw.get("clientOrderId") or ""),
         exchange_order_id=str(info.get("orderId") or raw.get("id") or ""),
@@ -130,6 +131,7 @@ def parse_order(raw: dict, symbol: str, market: Market, fills: Iterable[Fill] | 
         reduce_only=str(info.get("reduceOnly", "false")).lower() == "true",
         realized_pnl=realized,
         timestamp=timestamp,
+        list_id=None if list_id in ("-1", "None", "") else list_id,
     )
 
 

@@ -3,11 +3,16 @@
 Rounding goes through ccxt's ``decimal_to_precision`` in tick-size mode on strings, so no value
 passes through float. Quantities are floored to the step (never buy or sell more than asked);
 prices go to the nearest tick unless the caller names a safe side.
+
+Every value a person typed is bounded (finite, positive, at most 20 digits before the point, as
+Binance reads them) before it is rounded, so no input reaches a Decimal operation that overflows
+its precision: what can't be sent raises InvalidOrder saying the fix.
 """
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from enum import Enum
 from typing import Any
 
@@ -17,6 +22,8 @@ from console.domain import Market
 from console.errors import InvalidOrder
 
 ZERO = Decimal(0)
+# Binance reads at most 20 digits before the point ('^([0-9]{1,20})(\\.[0-9]{1,20})?$').
+WIRE_LIMIT = Decimal("1E20")
 
 
 class Rounding(str, Enum):
@@ -29,7 +36,11 @@ class Rounding(str, Enum):
 class SymbolRules:
     """The exchange's filters for one symbol, exact to the digit (Decimal from the raw strings).
 
-    A zero ``market_step_size`` or ``market_max_qty`` means the market filter adds no limit.
+    A zero ``market_step_size`` or ``market_max_qty`` means the market filter adds no limit; a zero
+    ``max_notional``, price multiplier or order count means no such bound. The price multipliers
+    bound a limit price around the reference price (spot PERCENT_PRICE_BY_SIDE: the average price
+    over ``avg_price_mins`` minutes; USD-M PERCENT_PRICE: the mark price, which bounds a buy from
+    above and a sell from below only).
     """
 
     symbol: str  # unified spot form, BTC/USDT
@@ -47,6 +58,15 @@ class SymbolRules:
     max_price: Decimal
     min_notional: Decimal
     min_notional_applies_to_market: bool = True
+    max_notional: Decimal = ZERO
+    max_notional_applies_to_market: bool = False
+    avg_price_mins: int = 0
+    buy_price_up: Decimal = ZERO
+    buy_price_down: Decimal = ZERO
+    sell_price_up: Decimal = ZERO
+    sell_price_down: Decimal = ZERO
+    max_num_orders: int = 0
+    max_num_algo_orders: int = 0
     taker_fee: Decimal = Decimal("0.001")
     maker_fee: Decimal = Decimal("0.001")
 
@@ -70,8 +90,30 @@ def _dec(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _flag(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    return value is True or str(value).lower() == "true"
+
+
 def _filters(info: dict) -> dict[str, dict]:
     return {f.get("filterType"): f for f in info.get("filters", []) if isinstance(f, dict)}
+
+
+def _price_band(filters: dict[str, dict], console_market: Market) -> dict[str, Any]:
+    """The price multipliers of PERCENT_PRICE_BY_SIDE, legacy spot PERCENT_PRICE or USD-M PERCENT_PRICE."""
+    by_side, percent = filters.get("PERCENT_PRICE_BY_SIDE"), filters.get("PERCENT_PRICE")
+    if by_side:
+        return dict(buy_price_up=_dec(by_side.get("bidMultiplierUp")) or ZERO,
+                    buy_price_down=_dec(by_side.get("bidMultiplierDown")) or ZERO,
+                    sell_price_up=_dec(by_side.get("askMultiplierUp")) or ZERO,
+                    sell_price_down=_dec(by_side.get("askMultiplierDown")) or ZERO)
+    if not percent:
+        return {}
+    up, down = _dec(percent.get("multiplierUp")) or ZERO, _dec(percent.get("multiplierDown")) or ZERO
+    if console_market is Market.FUTURES:  # BUY: price <= mark * up; SELL: price >= mark * down
+        return dict(buy_price_up=up, sell_price_down=down)
+    return dict(buy_price_up=up, buy_price_down=down, sell_price_up=up, sell_price_down=down)
 
 
 def rules_from_ccxt_market(market: dict, console_market: Market) -> SymbolRules:
@@ -89,7 +131,9 @@ def rules_from_ccxt_market(market: dict, console_market: Market) -> SymbolRules:
     min_notional = _dec(notional.get("minNotional", notional.get("notional")))
     if min_notional is None:
         min_notional = _dec((limits.get("cost") or {}).get("min")) or ZERO
-    applies = notional.get("applyMinToMarket", notional.get("applyToMarket", True))
+    applies = notional.get("applyMinToMarket", notional.get("applyToMarket"))
+    counts = filters.get("MAX_NUM_ORDERS") or {}
+    algo_counts = filters.get("MAX_NUM_ALGO_ORDERS") or {}
     amount, price, market_limits = limits.get("amount") or {}, limits.get("price") or {}, limits.get("market") or {}
     return SymbolRules(
         symbol=f"{market['base']}/{market['quote']}",
@@ -106,7 +150,13 @@ def rules_from_ccxt_market(market: dict, console_market: Market) -> SymbolRules:
         min_price=pick("PRICE_FILTER", "minPrice", price.get("min")),
         max_price=pick("PRICE_FILTER", "maxPrice", price.get("max")),
         min_notional=min_notional,
-        min_notional_applies_to_market=applies is True or str(applies).lower() == "true",
+        min_notional_applies_to_market=_flag(applies, True),
+        max_notional=_dec(notional.get("maxNotional")) or ZERO,
+        max_notional_applies_to_market=_flag(notional.get("applyMaxToMarket"), False),
+        avg_price_mins=int(notional.get("avgPriceMins") or 0),
+        **_price_band(filters, console_market),
+        max_num_orders=int(counts.get("maxNumOrders", counts.get("limit")) or 0),
+        max_num_algo_orders=int(algo_counts.get("maxNumAlgoOrders", algo_counts.get("limit")) or 0),
         taker_fee=_dec(market.get("taker")) or Decimal("0.001"),
         maker_fee=_dec(market.get("maker")) or Decimal("0.001"),
     )
@@ -116,7 +166,8 @@ def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
     """Truncate ``value`` to a multiple of ``step`` (a step of 0 leaves it unchanged)."""
     if step <= 0:
         return value
-    return Decimal(decimal_to_precision(str(value), TRUNCATE, str(step), TICK_SIZE, NO_PADDING))
+    with _exact():
+        return Decimal(decimal_to_precision(str(value), TRUNCATE, str(step), TICK_SIZE, NO_PADDING))
 
 
 def round_to_tick(value: Decimal, tick: Decimal, rounding: Rounding = Rounding.NEAREST) -> Decimal:
@@ -124,11 +175,17 @@ def round_to_tick(value: Decimal, tick: Decimal, rounding: Rounding = Rounding.N
     if tick <= 0:
         return value
     if rounding is Rounding.NEAREST:
-        return Decimal(decimal_to_precision(str(value), ROUND, str(tick), TICK_SIZE, NO_PADDING))
+        with _exact():
+            return Decimal(decimal_to_precision(str(value), ROUND, str(tick), TICK_SIZE, NO_PADDING))
     floored = floor_to_step(value, tick)
     if rounding is Rounding.UP and floored < value:
         return floored + tick
     return floored
+
+
+def _exact() -> AbstractContextManager[Context]:
+    """A Decimal context for rounding: room for 20 + 20 digits, and ccxt's changes to it stay inside."""
+    return localcontext(Context(prec=60))
 
 
 def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
@@ -143,9 +200,36 @@ def plain(value: Decimal) -> str:
     return text or "0"
 
 
+def shown(value: Decimal) -> str:
+    """Format a number for a message: plain, or 1E+30 / 4.115226E+18 past 20 digits; NaN, Infinity."""
+    if not value.is_finite():
+        return str(value)
+    if value == 0 or (-20 <= value.adjusted() < 20 and len(value.normalize().as_tuple().digits) <= 20):
+        return plain(value)
+    mantissa, exponent = f"{value:.6E}".split("E")
+    return f"{mantissa.rstrip('0').rstrip('.')}E{exponent}"
+
+
 def _short(value: Decimal) -> Decimal:
     """At most 8 decimals for messages (a quote amount converted to base has many more)."""
-    return value if value.as_tuple().exponent >= -8 else value.quantize(Decimal("1e-8"))
+    if value.as_tuple().exponent >= -8:
+        return value
+    with _exact():
+        return value.quantize(Decimal("1e-8"))
+
+
+def require_positive(rules: SymbolRules, value: Decimal, what: str, unit: str) -> None:
+    """Refuse NaN, infinities, zero and negatives: ``what`` must be a positive number of ``unit``."""
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+        text = shown(value) if isinstance(value, Decimal) else repr(value)
+        raise InvalidOrder(f"{what} {text} for {rules.symbol} must be a positive number of {unit}")
+
+
+def require_readable(rules: SymbolRules, value: Decimal, what: str, unit: str) -> None:
+    """Refuse a value with more than 20 digits before the point: Binance can't read it."""
+    if value >= WIRE_LIMIT:
+        raise InvalidOrder(f"{what} {shown(value)} {unit} is far above anything {rules.symbol} trades (Binance reads "
+                           f"at most 20 digits before the point); lower it")
 
 
 def smallest_quantity(rules: SymbolRules, price: Decimal | None, *, market_order: bool) -> Decimal:
@@ -168,22 +252,25 @@ def _about(rules: SymbolRules, quantity: Decimal, price: Decimal | None) -> str:
 def normalize_quantity(rules: SymbolRules, quantity: Decimal, *, market_order: bool,
                        price: Decimal | None = None, verb: str = "buy") -> Decimal:
     """Floor ``quantity`` to the step and check the min and max; raise InvalidOrder with the fix."""
-    if not quantity.is_finite() or quantity <= 0:
-        raise InvalidOrder(f"quantity {quantity} for {rules.symbol} must be a positive number of {rules.base}")
+    require_positive(rules, quantity, "quantity", rules.base)
     step = rules.quantity_step(market_order)
-    normalised = floor_to_step(quantity, step)
     low, high = rules.quantity_bounds(market_order)
-    if normalised < low or normalised <= 0:
+    # bounds first, on the value as given: flooring 1E+30 to a step would overflow the precision
+    too_large = high > 0 and quantity > high + step
+    if not too_large:
+        require_readable(rules, quantity, "quantity", rules.base)
+    normalised = ZERO if too_large or quantity < low or quantity < step else floor_to_step(quantity, step)
+    if not too_large and (normalised < low or normalised <= 0):
         least = smallest_quantity(rules, price, market_order=market_order)
         raise InvalidOrder(
-            f"{plain(quantity)} {rules.base} is below the minimum {plain(max(low, step))} {rules.base} "
+            f"{shown(quantity)} {rules.base} is below the minimum {plain(max(low, step))} {rules.base} "
             f"for {rules.symbol}; {verb} at least {plain(least)} {rules.base}{_about(rules, least, price)}"
         )
-    if high > 0 and normalised > high:
+    if too_large or (high > 0 and normalised > high):
         kind = "market orders" if market_order else "orders"
         raise InvalidOrder(
-            f"{plain(quantity)} {rules.base} is above the maximum {plain(high)} {rules.base} for {kind} "
-            f"on {rules.symbol}; split it into orders of at most {plain(high)} {rules.base}"
+            f"quantity {shown(quantity)} {rules.base} is above the maximum {plain(high)} {rules.base} for {kind} "
+            f"on {rules.symbol}; lower it, or split it into orders of at most {plain(high)} {rules.base}"
         )
     return normalised
 
@@ -191,17 +278,20 @@ def normalize_quantity(rules: SymbolRules, quantity: Decimal, *, market_order: b
 def normalize_price(rules: SymbolRules, price: Decimal, rounding: Rounding = Rounding.NEAREST,
                     what: str = "price") -> Decimal:
     """Put ``price`` on the tick grid and check the price filter; raise InvalidOrder with the fix."""
-    if not price.is_finite() or price <= 0:
-        raise InvalidOrder(f"{what} {price} for {rules.symbol} must be a positive number of {rules.quote}")
-    normalised = round_to_tick(price, rules.tick_size, rounding)
-    if rules.min_price > 0 and normalised < rules.min_price:
+    require_positive(rules, price, what, rules.quote)
+    too_large = rules.max_price > 0 and price > rules.max_price + rules.tick_size
+    if not too_large:
+        require_readable(rules, price, what, rules.quote)
+    normalised = ZERO if too_large else round_to_tick(price, rules.tick_size, rounding)
+    if not too_large and (normalised <= 0 or (rules.min_price > 0 and normalised < rules.min_price)):
+        least = max(rules.min_price, rules.tick_size)
         raise InvalidOrder(
-            f"{what} {plain(price)} {rules.quote} is below the minimum {plain(rules.min_price)} "
-            f"{rules.quote} for {rules.symbol}; use a {what} of at least {plain(rules.min_price)}"
+            f"{what} {shown(price)} {rules.quote} is below the minimum {plain(least)} "
+            f"{rules.quote} for {rules.symbol}; use a {what} of at least {plain(least)}"
         )
-    if rules.max_price > 0 and normalised > rules.max_price:
+    if too_large or (rules.max_price > 0 and normalised > rules.max_price):
         raise InvalidOrder(
-            f"{what} {plain(price)} {rules.quote} is above the maximum {plain(rules.max_price)} "
+            f"{what} {shown(price)} {rules.quote} is above the maximum {plain(rules.max_price)} "
             f"{rules.quote} for {rules.symbol}; use a {what} of at most {plain(rules.max_price)}"
         )
     return normalised
@@ -209,17 +299,80 @@ def normalize_price(rules: SymbolRules, price: Decimal, rounding: Rounding = Rou
 
 def check_notional(rules: SymbolRules, quantity: Decimal, price: Decimal, *, market_order: bool,
                    reduce_only: bool = False, verb: str = "buy") -> Decimal:
-    """Return quantity × price; raise InvalidOrder when it is below the min notional."""
+    """Return quantity × price; raise InvalidOrder when it is outside the min / max notional.
+
+    Exact in Decimal: quantity × price >= the minimum passes at exactly the minimum. A market
+    order is valued at ``price``, the current price: Binance values it at the average price over
+    ``avg_price_mins`` minutes (spot) or the mark price (USD-M), so right at a bound the exchange
+    may still decide otherwise. The minimum spares reduce-only orders (USD-M) and, where
+    ``applyMinToMarket`` is false, market orders; the maximum binds market orders only where
+    ``applyMaxToMarket`` is true.
+    """
     notional = quantity * price
-    exempt = reduce_only or (market_order and not rules.min_notional_applies_to_market)
-    if not exempt and notional < rules.min_notional:
+    check_min = not reduce_only and (not market_order or rules.min_notional_applies_to_market)
+    check_max = rules.max_notional > 0 and (not market_order or rules.max_notional_applies_to_market)
+    if check_min and notional < rules.min_notional:
         least = smallest_quantity(rules, price, market_order=market_order)
         raise InvalidOrder(
             f"{plain(_short(quantity))} {rules.base} at {plain(price)} is worth {plain(_short(notional))} {rules.quote}, "
             f"below the minimum order value {plain(rules.min_notional)} {rules.quote} for {rules.symbol}; "
             f"{verb} at least {plain(least)} {rules.base}{_about(rules, least, price)}"
         )
+    if check_max and notional > rules.max_notional:
+        most = floor_to_step(rules.max_notional / price, rules.quantity_step(market_order))
+        raise InvalidOrder(
+            f"{plain(_short(quantity))} {rules.base} at {plain(price)} is worth {plain(_short(notional))} {rules.quote}, "
+            f"above the maximum order value {plain(rules.max_notional)} {rules.quote} for {rules.symbol}; "
+            f"{verb} at most {plain(most)} {rules.base}{_about(rules, most, price)} per order"
+        )
     return notional
+
+
+def check_quote_amount(rules: SymbolRules, amount: Decimal, *, verb: str = "buy") -> Decimal:
+    """Floor a spot market order's quote ``amount`` to the tick, check it as the notional; return it.
+
+    The exchange spends exactly that amount (``quoteOrderQty``), so the amount itself is the
+    notional: 5 USDT passes a 5 USDT minimum at every price, where converting it to a quantity
+    and back would come out a hair below 5 at some prices and not at others.
+    """
+    require_positive(rules, amount, "amount", rules.quote)
+    require_readable(rules, amount, "amount", rules.quote)
+    floored = floor_to_step(amount, rules.tick_size)
+    least = max(rules.min_notional if rules.min_notional_applies_to_market else ZERO, rules.tick_size)
+    if floored < least or floored <= 0:
+        raise InvalidOrder(
+            f"{shown(amount)} {rules.quote} is below the minimum order value {plain(least)} {rules.quote} "
+            f"for {rules.symbol}; {verb} at least {plain(least)} {rules.quote} worth")
+    if rules.max_notional > 0 and rules.max_notional_applies_to_market and floored > rules.max_notional:
+        raise InvalidOrder(
+            f"{shown(amount)} {rules.quote} is above the maximum order value {plain(rules.max_notional)} "
+            f"{rules.quote} for {rules.symbol}; {verb} at most {plain(rules.max_notional)} {rules.quote} worth per order")
+    return floored
+
+
+def check_price_band(rules: SymbolRules, price: Decimal, reference: Decimal, *, buy: bool,
+                     what: str = "price") -> None:
+    """Refuse a limit ``price`` outside the band the exchange allows around ``reference``.
+
+    ``reference`` is the current price: Binance uses the average price over ``avg_price_mins``
+    minutes (spot PERCENT_PRICE_BY_SIDE) or the mark price (USD-M PERCENT_PRICE), so an order
+    right at the band's edge may still be refused there. No reference (0) checks nothing.
+    """
+    if reference <= 0:
+        return
+    up, down = (rules.buy_price_up, rules.buy_price_down) if buy else (rules.sell_price_up, rules.sell_price_down)
+    side = "buy" if buy else "sell"
+    basis = "mark price" if rules.market is Market.FUTURES else "average price"
+    if up > 0 and price > reference * up:
+        highest = round_to_tick(reference * up, rules.tick_size, Rounding.DOWN)
+        raise InvalidOrder(
+            f"{what} {shown(price)} {rules.quote} is above {plain(highest)} {rules.quote}, the highest a {side} order "
+            f"on {rules.symbol} may have now ({plain(up)} × the {basis} {plain(reference)}); lower the {what}")
+    if down > 0 and price < reference * down:
+        lowest = round_to_tick(reference * down, rules.tick_size, Rounding.UP)
+        raise InvalidOrder(
+            f"{what} {shown(price)} {rules.quote} is below {plain(lowest)} {rules.quote}, the lowest a {side} order "
+            f"on {rules.symbol} may have now ({plain(down)} × the {basis} {plain(reference)}); raise the {what}")
 
 
 def sellable(rules: SymbolRules, amount: Decimal, price: Decimal, *, market_order: bool = True) -> bool:

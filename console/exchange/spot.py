@@ -11,12 +11,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side
-from console.errors import ConsoleError, InsufficientBalance, InvalidOrder
+from console.errors import ConsoleError, InsufficientBalance, InvalidOrder, TooManyOrders
 from console.exchange.orders import OrderPreview, check_client_order_id, new_client_order_id
 from console.exchange.parse import parse_order
 from console.exchange.precision import (
     Rounding,
     check_notional,
+    check_price_band,
     check_remainder,
     floor_to_step,
     normalize_price,
@@ -24,17 +25,19 @@ from console.exchange.precision import (
     plain,
     sellable,
 )
-from console.exchange.retry import Unresolved
+from console.exchange.retry import Unresolved, utc
 
 if TYPE_CHECKING:
     from console.exchange.client import ExchangeClient, OrderJournal
 
 STOP_LIMIT_GAP = Decimal("0.005")
+LEG_SUFFIXES = ("-tp", "-sl")  # an OCO's legs are named after its list client id: take-profit, stop-loss
 
 
 def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profit_price: Decimal,
               stop_price: Decimal, stop_limit_price: Decimal | None, client_order_id: str | None,
-              journal: OrderJournal | None) -> OcoOrder:
+              journal: OrderJournal) -> OcoOrder:
+    """Normalise, check, journal (the list and both legs, pending), send and resolve an OCO sell."""
     if client.market is not Market.SPOT:
         raise InvalidOrder("OCO orders are spot only; on futures close the position with close_position")
     rules = client.rules(symbol)
@@ -48,7 +51,9 @@ def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profi
         raise InvalidOrder(
             f"an OCO sell on {symbol} needs take-profit > current price > stop >= stop-limit; got "
             f"{plain(take_profit)} > {plain(price)} > {plain(stop)} >= {plain(limit)}; move the prices")
-    check_notional(rules, qty, limit, market_order=False, verb="sell")
+    for leg_price, what in ((take_profit, "take-profit price"), (limit, "stop-limit price")):
+        check_price_band(rules, leg_price, price, buy=False, what=what)
+        check_notional(rules, qty, leg_price, market_order=False, verb="sell")
     held = client.balances().get(rules.base)
     if held is None or qty > held.free:
         held = client.balances(fresh=True).get(rules.base)
@@ -58,13 +63,14 @@ def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profi
             f"an OCO sell of {plain(qty)} {rules.base} needs that much free; {plain(free)} is free: short by "
             f"{plain(qty - free)} {rules.base}; sell less", shortfall=qty - free, asset=rules.base)
     list_id = check_client_order_id(client_order_id or new_client_order_id())
-    tp_id, sl_id = check_client_order_id(list_id + "-tp"), check_client_order_id(list_id + "-sl")
-    if journal is not None:
-        journal.pending(tp_id, OrderRequest(symbol=symbol, market=Market.SPOT, side=Side.SELL,
-                                            type=OrderType.LIMIT_MAKER, quantity=qty, price=take_profit))
-        journal.pending(sl_id, OrderRequest(symbol=symbol, market=Market.SPOT, side=Side.SELL,
-                                            type=OrderType.STOP_LOSS_LIMIT, quantity=qty, price=limit,
-                                            stop_price=stop))
+    tp_id, sl_id = (check_client_order_id(list_id + suffix) for suffix in LEG_SUFFIXES)
+    client.transport.gate.check(utc(client.clock), client.transport.venue_name)
+    journal.pending_list(list_id, [
+        (tp_id, OrderRequest(symbol=symbol, market=Market.SPOT, side=Side.SELL, type=OrderType.LIMIT_MAKER,
+                             quantity=qty, price=take_profit)),
+        (sl_id, OrderRequest(symbol=symbol, market=Market.SPOT, side=Side.SELL, type=OrderType.STOP_LOSS_LIMIT,
+                             quantity=qty, price=limit, stop_price=stop)),
+    ])
     params = {
         "symbol": client.exchange.market(symbol)["id"], "side": "SELL", "quantity": plain(qty),
         "listClientOrderId": list_id,
@@ -76,15 +82,18 @@ def place_oco(client: ExchangeClient, symbol: str, quantity: Decimal, take_profi
         result = _send(client, symbol, params, tp_id, sl_id)
     except Unresolved as e:
         raise e.error from e.__cause__
+    except TooManyOrders as e:
+        error = e.on(symbol)
+        for leg in (tp_id, sl_id):
+            journal.failed(leg, error)
+        raise error from e
     except ConsoleError as e:
-        if journal is not None:
-            for leg in (tp_id, sl_id):
-                journal.failed(leg, e)
+        for leg in (tp_id, sl_id):
+            journal.failed(leg, e)
         raise
     client.forget_balances()
-    if journal is not None:
-        journal.resolved(result.take_profit)
-        journal.resolved(result.stop_loss)
+    journal.resolved(result.take_profit)
+    journal.resolved(result.stop_loss)
     return result
 
 
@@ -112,13 +121,23 @@ def _parse(raw: dict, symbol: str) -> OcoOrder:
                     symbol=symbol, take_profit=legs["LIMIT_MAKER"], stop_loss=legs["STOP_LOSS_LIMIT"])
 
 
-def cancel_oco(client: ExchangeClient, symbol: str, list_id: str) -> None:
+def cancel_oco(client: ExchangeClient, symbol: str, list_id: str | None,
+               list_client_order_id: str | None) -> list[Order]:
+    """Cancel an order list (DELETE orderList) and return its legs as the exchange reports them.
+
+    A retried cancel whose first try went through is answered -2011 (OrderNotFound), as is a list
+    that is no longer working; the caller looks its legs up then.
+    """
     if client.market is not Market.SPOT:
         raise InvalidOrder("OCO orders are spot only")
+    if not list_id and not list_client_order_id:
+        raise InvalidOrder("name the OCO to cancel by its list id or its list client order id")
     client.rules(symbol)
-    client.transport.read("cancel_oco", client.exchange.private_delete_orderlist,
-                          {"symbol": client.exchange.market(symbol)["id"], "orderListId": list_id})
+    params = {"symbol": client.exchange.market(symbol)["id"]}
+    params.update({"orderListId": list_id} if list_id else {"listClientOrderId": list_client_order_id})
     client.forget_balances()
+    raw = client.transport.read("cancel_oco", client.exchange.private_delete_orderlist, params)
+    return [parse_order(r, symbol, Market.SPOT) for r in raw.get("orderReports") or ()]
 
 
 def dust_warnings(client: ExchangeClient, preview: OrderPreview) -> tuple[str, ...]:
@@ -136,7 +155,7 @@ def dust_warnings(client: ExchangeClient, preview: OrderPreview) -> tuple[str, .
     return ()
 
 
-def sell_all(client: ExchangeClient, symbol: str, journal: OrderJournal | None) -> Order:
+def sell_all(client: ExchangeClient, symbol: str, journal: OrderJournal) -> Order:
     rules = client.rules(symbol)
     held = client.balances(fresh=True).get(rules.base)
     free = held.free if held else Decimal(0)

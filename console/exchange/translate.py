@@ -22,12 +22,17 @@ from console.errors import (
     OrderNotFound,
     OrderRejected,
     RateLimited,
+    TooManyOrders,
     UnknownSymbol,
     VenueUnreachable,
 )
 
 DEFAULT_BAN_SECONDS = 120.0
 _STATUS = re.compile(r"^\w+ (?:(?:GET|POST|PUT|DELETE) \S+ )?(\d{3}) ")
+# the refusals of an order because its symbol holds the most (algo) orders allowed: spot filters
+# answer -1013 "Filter failure: MAX_NUM_ORDERS"; USD-M -2025 (open orders) and -4045 (stop orders)
+_ORDER_LIMITS = (("MAX_NUM_ALGO_ORDERS", "MAX_NUM_ALGO_ORDERS"), ("MAX_NUM_ORDERS", "MAX_NUM_ORDERS"),
+                 ('"code":-2025', "MAX_NUM_ORDERS"), ('"code":-4045', "MAX_NUM_ALGO_ORDERS"))
 _UNREACHABLE = ("Connection refused", "NewConnectionError", "Name or service not known", "No route to host")
 
 
@@ -104,6 +109,10 @@ def translate(error: ccxt.BaseError, *, action: str, venue: str, headers: Mappin
         return OrderNotFound(f"{where}: the exchange has no such order; refresh the open orders")
     if isinstance(error, ccxt.BadSymbol):
         return UnknownSymbol(f"{where}: the exchange does not list this symbol; pick one from the symbol list")
+    limit = next((name for marker, name in _ORDER_LIMITS if marker in _body(error).replace(" ", "")), None)
+    if limit is not None and isinstance(error, ccxt.ExchangeError):
+        return TooManyOrders(f"{where} was refused: that symbol holds the most orders Binance allows ({limit}); "
+                             "cancel resting orders on that symbol, then try again", limit=limit)
     if isinstance(error, (ccxt.InvalidOrder, ccxt.BadRequest, ccxt.OperationRejected)):
         return OrderRejected(f"{where} was refused by the exchange: {_body(error)}; adjust the order and try again")
     if isinstance(error, ccxt.ExchangeError):

@@ -7,6 +7,7 @@
     client = make_ccxt(Market.SPOT, base_url=base_url, api_key="paper-key", api_secret="paper-secret")
     ex.feed.set_price("BTCUSDT", Decimal("30000"))   # pin a price; resting orders match at once
     ex.faults.add(path="/api/v3/order", kind="timeout_after_accept", count=1)
+    ex.partial_fills = Decimal("0.25")         # resting orders fill in four parts, one per price touch
     ex.stop()
 
 Modules: ``server`` (PaperExchange), ``handler`` (HTTP), ``routes`` / ``public`` / ``spot_api`` /

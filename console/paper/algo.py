@@ -1,4 +1,10 @@
-"""USD-M conditional (algo) orders: STOP / TAKE_PROFIT, market or limit, placed when triggered."""
+"""USD-M conditional (algo) orders: STOP / TAKE_PROFIT, market or limit, placed when triggered.
+
+They trigger from the feed in the exchange's matching loop, whether or not a client is connected:
+on the contract (last) price by default, on the mark price with ``workingType=MARK_PRICE`` (the
+paper mark follows the feed unless a test pins it apart, see ``FuturesBook.set_mark``). A
+reduce-only order that triggers closes at most the position, never opening the other side.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -12,6 +18,7 @@ if TYPE_CHECKING:
     from console.paper.futures import FuturesBook
 
 TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET", "STOP", "TAKE_PROFIT")
+WORKING_TYPES = ("CONTRACT_PRICE", "MARK_PRICE")  # Binance's default first
 
 
 @dataclass
@@ -32,6 +39,7 @@ class AlgoOrder:
     status: str = "NEW"
     trigger_time: int = 0
     actual_order_id: int | None = None
+    working_type: str = "CONTRACT_PRICE"
 
     def doc(self) -> dict[str, Any]:
         return {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(self).items()}
@@ -49,7 +57,7 @@ class AlgoOrder:
                 "orderType": self.order_type, "symbol": self.symbol, "side": self.side, "positionSide": "BOTH",
                 "timeInForce": self.time_in_force, "quantity": fmt(self.quantity), "algoStatus": self.status,
                 "triggerPrice": fmt(self.trigger_price), "price": fmt(self.price), "icebergQuantity": None,
-                "selfTradePreventionMode": "EXPIRE_MAKER", "workingType": "CONTRACT_PRICE", "priceMatch": "NONE",
+                "selfTradePreventionMode": "EXPIRE_MAKER", "workingType": self.working_type, "priceMatch": "NONE",
                 "closePosition": self.close_position, "priceProtect": False, "reduceOnly": self.reduce_only,
                 "actualOrderId": "" if self.actual_order_id is None else str(self.actual_order_id),
                 "createTime": self.create_time, "updateTime": self.update_time, "triggerTime": self.trigger_time,
@@ -81,6 +89,9 @@ class AlgoOrders:
         if kind not in TYPES:
             raise mandatory("type") if not kind else bad_request(-1116, "Invalid orderType.")
         close = params.get("closePosition", "false").lower() == "true"
+        working = params.get("workingType") or WORKING_TYPES[0]
+        if working not in WORKING_TYPES:
+            raise bad_request(-1130, "Data sent for parameter 'workingType' is not valid.")
         trigger = parse_decimal(params, "triggerPrice", required=True)
         assert trigger is not None
         rules.check_price(trigger)
@@ -93,13 +104,15 @@ class AlgoOrders:
         cid = params.get("clientAlgoId") or new_client_id()
         if any(o.client_algo_id == cid and o.status == "NEW" for o in self.orders.values()):
             raise ApiError(400, -4116, "ClientOrderId is duplicated.")
-        last = book.last(rules)
+        algos = len(self.open(rules.symbol))
+        rules.check_open_orders(algos + len(book.open_orders(rules.symbol)), algos, algo=True, futures=True)
+        last = book.mark(rules.symbol) if working == "MARK_PRICE" else book.last(rules)
         self.next_id += 1
         now = book.now_ms()
         order = AlgoOrder(algo_id=self.next_id, client_algo_id=cid, symbol=rules.symbol, side=side, order_type=kind,
                           quantity=qty, trigger_price=trigger, price=price, time_in_force=params.get("timeInForce", "GTC"),
                           reduce_only=params.get("reduceOnly", "false").lower() == "true" or close,
-                          close_position=close, create_time=now, update_time=now)
+                          close_position=close, create_time=now, update_time=now, working_type=working)
         if _fires(order, last, last):
             raise ApiError(400, -2021, "Order would immediately trigger.")
         book.watch(rules.symbol)
@@ -133,10 +146,16 @@ class AlgoOrders:
         return {o.symbol for o in self.orders.values() if o.status == "NEW"}
 
     def match(self, symbol: str, low: Decimal, high: Decimal, continuous: bool) -> None:
-        """Place the order of every conditional order on symbol whose trigger the path reached."""
+        """Place the order of every conditional order on symbol whose trigger the path reached.
+
+        ``low`` / ``high`` span the contract price since the last match; a mark pinned apart
+        from it is a jump of its own.
+        """
         book = self.book
+        mark = book.marks.get(symbol)
         for order in self.open(symbol):
-            if not _fires(order, low, high):
+            on_mark = order.working_type == "MARK_PRICE" and mark is not None
+            if not (_fires(order, mark, mark) if on_mark else _fires(order, low, high)):
                 continue
             now = book.now_ms()
             order.status, order.trigger_time, order.update_time = "TRIGGERED", now, now
@@ -154,7 +173,7 @@ class AlgoOrders:
             try:
                 if qty <= 0:
                     raise ApiError(400, -2022, "ReduceOnly Order is rejected.")
-                placed = book.new_order(params, at=order.trigger_price if continuous else None)
+                placed = book.new_order(params, at=order.trigger_price if continuous and not on_mark else None)
                 order.actual_order_id = placed.order_id
                 order.status = "FINISHED" if not placed.is_open else "TRIGGERED"
             except ApiError:

@@ -1,10 +1,21 @@
-"""Orders, fills and the order book state shared by the spot and futures accounts."""
+"""Orders, fills and the order book state shared by the spot and futures accounts.
+
+Resting orders fill whole when the price path reaches them, unless ``partial_fills`` is set
+(a fraction of the original quantity, 0 < f <= 1): then each matching pass in which the path
+reached the order (a pinned price counts once per ``set_price``) fills one part of
+``f x original quantity``, rounded to the step (at least one step); the last part is what is
+left, and a part that would leave less than half a part takes that rest too (1/3 fills in three
+parts whatever the rounding). Every part is its own trade with its own commission; the order is
+PARTIALLY_FILLED until the last one. Market orders, and limit orders that cross when placed,
+fill at once. An order's executed quantity, quote and locked remainder are part of its
+journaled document, so a partially filled order survives a restart as it was.
+"""
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from console.paper.feed import Feed
@@ -125,6 +136,9 @@ class Book:
         self.next_order_id = self.id_base
         self.next_trade_id = self.id_base
         self.next_list_id = 1
+        self.partial_fills: Decimal | None = None
+        self.moves: dict[str, int] = {}  # set_price calls per symbol
+        self._moves_seen: dict[str, int] = {}
         self._dirty: dict[int, Order] = {}
         self._new_trades: list[Trade] = []
         self._account_dirty = False
@@ -149,10 +163,35 @@ class Book:
 
     def price_range(self, symbol: str) -> tuple[Decimal, Decimal, bool]:
         """Low and high of the feed since the last match on symbol (see Feed.range)."""
+        low, high, continuous, _ = self.path(symbol)
+        return low, high, continuous
+
+    def path(self, symbol: str) -> tuple[Decimal, Decimal, bool, bool]:
+        """``price_range`` and whether the price moved since the last match: time passed on a
+        walking price, or a pinned price was set again."""
         now = self.feed.virtual_ms()
         since = self.matched_at.get(symbol, now)
         self.matched_at[symbol] = now
-        return self.feed.range(symbol, since, now)
+        low, high, continuous = self.feed.range(symbol, since, now)
+        moves = self.moves.get(symbol, 0)
+        moved = now > since if continuous else moves != self._moves_seen.get(symbol, 0)
+        self._moves_seen[symbol] = moves
+        return low, high, continuous, moved
+
+    def price_moved(self, symbol: str) -> None:
+        """Count a ``set_price`` of symbol: with partial fills, each one is a new touch."""
+        self.moves[symbol] = self.moves.get(symbol, 0) + 1
+
+    def part(self, rules: SymbolRules, order: Order) -> Decimal:
+        """How much of a resting order one matching pass fills (all that is left without partial fills)."""
+        left = order.orig_qty - order.executed_qty
+        if self.partial_fills is None:
+            return left
+        size = order.orig_qty * self.partial_fills
+        step = rules.step or rules.market_step
+        if step:
+            size = max(step, (size / step).to_integral_value(rounding=ROUND_HALF_UP) * step)
+        return left if left - size < size / 2 else size  # no crumb of a last part
 
     def crossed(self, rules: SymbolRules, order: Order, low: Decimal, high: Decimal) -> bool:
         """Whether a resting limit order's price was reached by the bid / ask on the path."""

@@ -46,6 +46,7 @@ class FuturesBook(Book):
         self.wallet = Decimal(starting.get("USDT", ZERO))
         self.positions: dict[str, Position] = {}
         self.algos = AlgoOrders(self)
+        self.marks: dict[str, Decimal] = {}  # mark prices pinned apart from the feed (tests)
 
     def account_doc(self) -> dict[str, Any]:
         return {"wallet": str(self.wallet), "positions": [p.doc() for p in self.positions.values()],
@@ -70,7 +71,17 @@ class FuturesBook(Book):
 
     # margin -----------------------------------------------------------------------------------
     def mark(self, symbol: str) -> Decimal:
-        return self.last(self.rules.get(symbol))
+        """The mark price: the feed price on the tick, unless ``set_mark`` pinned it apart."""
+        pinned = self.marks.get(symbol)
+        return pinned if pinned is not None else self.last(self.rules.get(symbol))
+
+    def set_mark(self, symbol: str, price: Decimal | None) -> None:
+        """Pin the mark price of ``symbol`` apart from its last price; None makes it follow the feed again."""
+        name = self.rules.get(symbol).symbol
+        if price is None:
+            self.marks.pop(name, None)
+        else:
+            self.marks[name] = Decimal(price)
 
     def unrealized(self, pos: Position) -> Decimal:
         return (self.mark(pos.symbol) - pos.entry) * pos.amount if pos.amount else ZERO
@@ -139,6 +150,9 @@ class FuturesBook(Book):
             assert price is not None
             rules.check_price(price)
         rules.check_quantity(qty, market_order=kind == "MARKET")
+        mark = self.mark(rules.symbol) if at is None else at
+        if price is not None:
+            rules.check_band(price, side, mark)
         pos = self.position(rules.symbol)
         ask, bid = self.ask(rules, at), self.bid(rules, at)
         fill_price = ask if side == "BUY" else bid
@@ -150,7 +164,11 @@ class FuturesBook(Book):
             if pos.amount == 0 or (pos.amount > 0) == (signed > 0):
                 raise ApiError(400, -2022, "ReduceOnly Order is rejected.")
             qty = min(qty, abs(pos.amount))
-        rules.check_notional(qty * reference, market_order=kind == "MARKET", reduce_only=reduce_only)
+        # MIN_NOTIONAL: a limit order at its price, a market order at the mark price
+        rules.check_notional(qty * (price if price is not None else mark), market_order=kind == "MARKET",
+                             reduce_only=reduce_only)
+        rules.check_open_orders(len(self.open_orders(rules.symbol)) + len(self.algos.open(rules.symbol)), 0,
+                                algo=False, futures=True)
         if kind == "LIMIT" and tif == "GTX" and crosses:
             raise ApiError(400, -5022, "Due to the order could not be executed as maker, the Post Only order will be "
                                        "rejected. The order will not be recorded in the order history")
@@ -179,18 +197,19 @@ class FuturesBook(Book):
         if opening * price / pos.leverage + fee > self.totals()["available"]:
             raise margin_insufficient()
 
-    def _fill(self, rules: SymbolRules, order: Order, price: Decimal, maker: bool) -> None:
-        """Fill the rest of order at price: move the position, realise PnL, charge the fee."""
+    def _fill(self, rules: SymbolRules, order: Order, price: Decimal, maker: bool, qty: Decimal | None = None) -> None:
+        """Fill ``qty`` of order (default: the rest) at price: move the position, realise PnL, charge the fee."""
         pos = self.position(rules.symbol)
-        qty = order.orig_qty - order.executed_qty
+        qty = order.orig_qty - order.executed_qty if qty is None else qty
         if order.reduce_only:
             reducible = abs(pos.amount) if pos.amount and (pos.amount > 0) != (order.side == "BUY") else ZERO
             if reducible == 0:
                 order.status = "EXPIRED"
                 self.touch(order)
                 return
+            if reducible < order.orig_qty - order.executed_qty:  # the position shrank: so does the order
+                order.orig_qty = order.executed_qty + reducible
             qty = min(qty, reducible)
-            order.orig_qty = order.executed_qty + qty
         signed = qty if order.side == "BUY" else -qty
         realized = ZERO
         if pos.amount and (pos.amount > 0) != (signed > 0):
@@ -269,11 +288,11 @@ class FuturesBook(Book):
         if symbol not in self.watched_symbols():
             return
         rules = self.rules.get(symbol)
-        low, high, continuous = self.price_range(symbol)
+        low, high, continuous, moved = self.path(symbol)
         for order_id in list(self.resting.get(symbol, [])):
             order = self.orders[order_id]
-            if order.is_open and self.crossed(rules, order, low, high):
-                self._fill(rules, order, order.price, maker=True)
+            if order.is_open and (moved or self.partial_fills is None) and self.crossed(rules, order, low, high):
+                self._fill(rules, order, order.price, maker=True, qty=self.part(rules, order))
         self.algos.match(symbol, low, high, continuous)
 
     def reset(self) -> None:

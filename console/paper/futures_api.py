@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from console.paper.algo import AlgoOrder
 from console.paper.book import Order, Trade
 from console.paper.futures import Position
 from console.paper.protocol import fmt, fmt8, parse_int
@@ -23,98 +25,199 @@ def order_json(o: Order) -> dict[str, Any]:
             "goodTillDate": 0, "time": o.time, "updateTime": o.update_time}
 
 
+def placed_json(o: Order) -> dict[str, Any]:
+    """An order as POST and DELETE /fapi/v1/order answer it: with cumQty, without time."""
+    result = order_json(o)
+    result.pop("time")
+    return result
+
+
+def queried_json(o: Order) -> dict[str, Any]:
+    """An order as GET /fapi/v1/order, openOrders and allOrders answer it: with time, without cumQty."""
+    result = order_json(o)
+    result.pop("cumQty")
+    return result
+
+
 def trade_json(t: Trade) -> dict[str, Any]:
     return {"buyer": t.side == "BUY", "commission": fmt8(t.commission), "commissionAsset": t.commission_asset,
             "id": t.trade_id, "maker": t.maker, "orderId": t.order_id, "price": fmt(t.price), "qty": fmt(t.qty),
-            "quoteQty": fmt(t.quote_qty), "realizedPnl": fmt8(t.realized_pnl), "side": t.side,
+            "quoteQty": fmt(t.quote_qty), "realizedPnl": fmt8(t.realized_pnl), "marginAsset": "USDT", "side": t.side,
             "positionSide": "BOTH", "symbol": t.symbol, "time": t.time}
 
 
-def _position_json(ex: "PaperExchange", p: Position) -> dict[str, Any]:
-    book = ex.futures
-    mark = book.mark(p.symbol)
-    notional = p.amount * mark
-    unpnl = book.unrealized(p)
-    initial = book.position_margin(p) if p.amount else Decimal(0)
-    maint = abs(notional) * maint_margin_ratio(p.symbol, abs(notional))
-    liq = Decimal(0)
-    if p.amount:
-        mmr = maint_margin_ratio(p.symbol, abs(notional))
-        direction = 1 if p.amount > 0 else -1
-        liq = max(Decimal(0), p.entry * (1 - direction * (1 / Decimal(p.leverage) - mmr)))
+class _Risk:
+    """The figures of one position that positionRisk and account answers are drawn from.
+
+    A flat position's figures are zeros; its mark price is read only when an answer shows it
+    (reading it makes the feed draw that symbol's prices).
+    """
+
+    def __init__(self, ex: "PaperExchange", p: Position) -> None:
+        self.book = ex.futures
+        self.p = p
+        zero = Decimal(0)
+        self.notional = self.unpnl = self.initial = self.maint = self.liq = zero
+        if p.amount:
+            self.notional = p.amount * self.mark
+            self.unpnl = self.book.unrealized(p)
+            self.initial = self.book.position_margin(p)
+            mmr = maint_margin_ratio(p.symbol, abs(self.notional))
+            self.maint = abs(self.notional) * mmr
+            direction = 1 if p.amount > 0 else -1
+            self.liq = max(zero, p.entry * (1 - direction * (1 / Decimal(p.leverage) - mmr)))
+        self.isolated_margin = p.isolated_wallet + (self.unpnl if p.isolated else 0)
+
+    @cached_property
+    def mark(self) -> Decimal:
+        return self.book.mark(self.p.symbol)
+
+
+def _risk_v2(r: _Risk) -> dict[str, Any]:
+    p = r.p
+    return {"entryPrice": fmt(p.entry), "breakEvenPrice": fmt(p.entry),
+            "marginType": "isolated" if p.isolated else "cross", "isAutoAddMargin": "false",
+            "isolatedMargin": fmt8(r.isolated_margin), "leverage": str(p.leverage),
+            "liquidationPrice": fmt8(r.liq), "markPrice": fmt8(r.mark),
+            "maxNotionalValue": str(max_notional(p.symbol, p.leverage)), "positionAmt": fmt(p.amount),
+            "notional": fmt8(r.notional), "isolatedWallet": fmt8(p.isolated_wallet), "symbol": p.symbol,
+            "unRealizedProfit": fmt8(r.unpnl), "positionSide": "BOTH", "updateTime": p.update_time}
+
+
+def _risk_v3(r: _Risk) -> dict[str, Any]:
+    p = r.p
     return {"symbol": p.symbol, "positionSide": "BOTH", "positionAmt": fmt(p.amount), "entryPrice": fmt(p.entry),
-            "breakEvenPrice": fmt(p.entry), "markPrice": fmt(mark), "unRealizedProfit": fmt8(unpnl),
-            "unrealizedProfit": fmt8(unpnl), "liquidationPrice": fmt8(liq),
-            "isolatedMargin": fmt8(p.isolated_wallet + (unpnl if p.isolated else 0)),
-            "notional": fmt8(notional), "marginAsset": "USDT", "isolatedWallet": fmt8(p.isolated_wallet),
-            "initialMargin": fmt8(initial), "maintMargin": fmt8(maint), "positionInitialMargin": fmt8(initial),
+            "breakEvenPrice": fmt(p.entry), "markPrice": fmt8(r.mark), "unRealizedProfit": fmt8(r.unpnl),
+            "liquidationPrice": fmt8(r.liq), "isolatedMargin": fmt8(r.isolated_margin),
+            "notional": fmt8(r.notional), "marginAsset": "USDT", "isolatedWallet": fmt8(p.isolated_wallet),
+            "initialMargin": fmt8(r.initial), "maintMargin": fmt8(r.maint), "positionInitialMargin": fmt8(r.initial),
             "openOrderInitialMargin": "0", "adl": 0, "bidNotional": "0", "askNotional": "0",
-            "leverage": str(p.leverage), "marginType": "isolated" if p.isolated else "cross", "isolated": p.isolated,
-            "isAutoAddMargin": "false", "maxNotionalValue": str(max_notional(p.symbol, p.leverage)),
             "updateTime": p.update_time}
 
 
-def position_risk(ex: "PaperExchange", params: dict[str, str], futures: bool, v3: bool = False) -> Any:
+def _account_position_v2(r: _Risk) -> dict[str, Any]:
+    p = r.p
+    return {"symbol": p.symbol, "initialMargin": fmt8(r.initial), "maintMargin": fmt8(r.maint),
+            "unrealizedProfit": fmt8(r.unpnl), "positionInitialMargin": fmt8(r.initial),
+            "openOrderInitialMargin": "0", "leverage": str(p.leverage), "isolated": p.isolated,
+            "entryPrice": fmt(p.entry), "maxNotional": str(max_notional(p.symbol, p.leverage)),
+            "bidNotional": "0", "askNotional": "0",
+            "positionSide": "BOTH", "positionAmt": fmt(p.amount), "updateTime": p.update_time}
+
+
+def _account_position_v3(r: _Risk) -> dict[str, Any]:
+    p = r.p
+    return {"symbol": p.symbol, "positionSide": "BOTH", "positionAmt": fmt(p.amount),
+            "unrealizedProfit": fmt8(r.unpnl), "isolatedMargin": fmt8(r.isolated_margin),
+            "notional": fmt8(r.notional), "isolatedWallet": fmt8(p.isolated_wallet),
+            "initialMargin": fmt8(r.initial), "maintMargin": fmt8(r.maint), "updateTime": p.update_time}
+
+
+def _positions(ex: "PaperExchange", symbol: str | None, every: bool) -> list[Position]:
+    """The positions an answer lists: ``every`` symbol (v2), else those with a position or open orders (v3)."""
     book = ex.futures
-    symbol = params.get("symbol")
     names = [book.rules.get(symbol).symbol] if symbol else list(book.rules.symbols)
+    working = {o.symbol for o in book.open_orders(None)}
     rows = []
     for name in names:
-        pos = book.positions.get(name)
-        if pos is None:
-            pos = Position(symbol=name)
-        if v3 and not pos.amount and not symbol:
-            continue
-        rows.append(_position_json(ex, pos))
+        pos = book.positions.get(name) or Position(symbol=name)
+        if every or pos.amount or name in working:
+            rows.append(pos)
     return rows
 
 
+def position_risk(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    return [_risk_v2(_Risk(ex, p)) for p in _positions(ex, params.get("symbol"), every=True)]
+
+
 def position_risk_v3(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return position_risk(ex, params, futures, v3=True)
+    return [_risk_v3(_Risk(ex, p)) for p in _positions(ex, params.get("symbol"), every=False)]
 
 
-def account(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    t = ex.futures.totals()
-    now = ex.now_ms()
-    asset = {"asset": "USDT", "walletBalance": fmt8(t["wallet"]), "unrealizedProfit": fmt8(t["unrealized"]),
-             "marginBalance": fmt8(t["margin_balance"]), "maintMargin": fmt8(t["maint"]),
-             "initialMargin": fmt8(t["initial"]), "positionInitialMargin": fmt8(t["position_im"]),
-             "openOrderInitialMargin": fmt8(t["order_im"]), "crossWalletBalance": fmt8(t["cross_wallet"]),
-             "crossUnPnl": fmt8(t["cross_unpnl"]), "availableBalance": fmt8(t["available"]),
-             "maxWithdrawAmount": fmt8(t["max_withdraw"]), "marginAvailable": True, "updateTime": now}
-    positions = [_position_json(ex, p) for p in ex.futures.positions.values() if p.amount]
-    return {"feeTier": 0, "feeBurn": False, "canTrade": True, "canDeposit": True, "canWithdraw": True,
-            "multiAssetsMargin": False, "tradeGroupId": -1, "updateTime": 0,
-            "totalInitialMargin": fmt8(t["initial"]), "totalMaintMargin": fmt8(t["maint"]),
+def margin_assets(ex: "PaperExchange") -> list[tuple[str, bool]]:
+    """Every margin asset of the exchangeInfo (USDT first), as Binance lists them in the account."""
+    listed = [(a["asset"], bool(a.get("marginAvailable", True))) for a in ex.futures.rules.document.get("assets") or ()]
+    if not any(asset == "USDT" for asset, _ in listed):
+        listed.insert(0, ("USDT", True))
+    return sorted(listed, key=lambda row: row[0] != "USDT")
+
+
+def _totals_json(t: dict[str, Decimal]) -> dict[str, str]:
+    return {"totalInitialMargin": fmt8(t["initial"]), "totalMaintMargin": fmt8(t["maint"]),
             "totalWalletBalance": fmt8(t["wallet"]), "totalUnrealizedProfit": fmt8(t["unrealized"]),
             "totalMarginBalance": fmt8(t["margin_balance"]), "totalPositionInitialMargin": fmt8(t["position_im"]),
             "totalOpenOrderInitialMargin": fmt8(t["order_im"]), "totalCrossWalletBalance": fmt8(t["cross_wallet"]),
             "totalCrossUnPnl": fmt8(t["cross_unpnl"]), "availableBalance": fmt8(t["available"]),
-            "maxWithdrawAmount": fmt8(t["max_withdraw"]), "assets": [asset], "positions": positions}
+            "maxWithdrawAmount": fmt8(t["max_withdraw"])}
+
+
+def _asset_json(asset: str, t: dict[str, Decimal], now: int,
+                margin_available: bool | None = None) -> dict[str, Any]:
+    """One margin asset of the account: the USDT wallet, or zeros for every other margin asset;
+    v2 answers also say whether it may serve as margin."""
+    def v(key: str) -> str:
+        return fmt8(t[key] if asset == "USDT" else Decimal(0))
+
+    row: dict[str, Any] = {
+        "asset": asset, "walletBalance": v("wallet"), "unrealizedProfit": v("unrealized"),
+        "marginBalance": v("margin_balance"), "maintMargin": v("maint"), "initialMargin": v("initial"),
+        "positionInitialMargin": v("position_im"), "openOrderInitialMargin": v("order_im"),
+        "crossWalletBalance": v("cross_wallet"), "crossUnPnl": v("cross_unpnl"), "availableBalance": v("available"),
+        "maxWithdrawAmount": v("max_withdraw")}
+    if margin_available is not None:
+        row["marginAvailable"] = margin_available
+    row["updateTime"] = now if asset == "USDT" else 0
+    return row
+
+
+def account(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v2/account: flags, totals, every margin asset and every symbol's position."""
+    t = ex.futures.totals()
+    now = ex.now_ms()
+    assets = [_asset_json(asset, t, now, available) for asset, available in margin_assets(ex)]
+    positions = [_account_position_v2(_Risk(ex, p)) for p in _positions(ex, None, every=True)]
+    return {"feeTier": 0, "feeBurn": False, "canTrade": True, "canDeposit": True, "canWithdraw": True,
+            "updateTime": 0, "multiAssetsMargin": False, "tradeGroupId": -1, **_totals_json(t),
+            "assets": assets, "positions": positions}
+
+
+def account_v3(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v3/account: totals, every margin asset, and only the symbols with a position or open orders."""
+    t = ex.futures.totals()
+    now = ex.now_ms()
+    positions = [_account_position_v3(_Risk(ex, p)) for p in _positions(ex, None, every=False)]
+    return {**_totals_json(t), "assets": [_asset_json(a, t, now) for a, _ in margin_assets(ex)],
+            "positions": positions}
 
 
 def balance(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v2|v3/balance: one row per margin asset, the USDT wallet and zeros for the others."""
     t = ex.futures.totals()
-    return [{"accountAlias": "paper", "asset": "USDT", "balance": fmt8(t["wallet"]),
-             "crossWalletBalance": fmt8(t["cross_wallet"]), "crossUnPnl": fmt8(t["cross_unpnl"]),
-             "availableBalance": fmt8(t["available"]), "maxWithdrawAmount": fmt8(t["max_withdraw"]),
-             "marginAvailable": True, "updateTime": ex.now_ms()}]
+    now = ex.now_ms()
+    rows = []
+    for asset, available in margin_assets(ex):
+        row = _asset_json(asset, t, now)
+        rows.append({"accountAlias": "paper", "asset": asset, "balance": row["walletBalance"],
+                     "crossWalletBalance": row["crossWalletBalance"], "crossUnPnl": row["crossUnPnl"],
+                     "availableBalance": row["availableBalance"], "maxWithdrawAmount": row["maxWithdrawAmount"],
+                     "marginAvailable": available, "updateTime": row["updateTime"]})
+    return rows
 
 
 def new_order(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return order_json(ex.futures.new_order(params))
+    return placed_json(ex.futures.new_order(params))
 
 
 def query_order(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return order_json(ex.futures.find(params))
+    return queried_json(ex.futures.find(params))
 
 
 def cancel_order(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return order_json(ex.futures.cancel(params))
+    return placed_json(ex.futures.cancel(params))
 
 
 def open_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return [order_json(o) for o in ex.futures.open_orders(params.get("symbol"))]
+    return [queried_json(o) for o in ex.futures.open_orders(params.get("symbol"))]
 
 
 def cancel_all(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
@@ -125,7 +228,7 @@ def cancel_all(ex: "PaperExchange", params: dict[str, str], futures: bool) -> An
 
 def all_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     symbol = ex.futures.rules.get(params.get("symbol")).symbol
-    rows = [order_json(o) for o in ex.futures.orders.values() if o.symbol == symbol]
+    rows = [queried_json(o) for o in ex.futures.orders.values() if o.symbol == symbol]
     return rows[-(parse_int(params, "limit", 500) or 500):]
 
 
@@ -164,12 +267,23 @@ def position_mode(ex: "PaperExchange", params: dict[str, str], futures: bool) ->
     return {"dualSidePosition": False}
 
 
+def algo_json(ex: "PaperExchange", o: AlgoOrder) -> dict[str, Any]:
+    """A conditional order as GET algoOrder, openAlgoOrders and allAlgoOrders answer it."""
+    placed = ex.futures.orders.get(o.actual_order_id) if o.actual_order_id is not None else None
+    actual_price = fmt(placed.avg_price) if placed is not None and placed.executed_qty else ""
+    result = o.json()
+    result["actualPrice"] = actual_price
+    return result
+
+
 def new_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return ex.futures.algos.new(params).json()
+    result = ex.futures.algos.new(params).json()
+    result.pop("actualOrderId")
+    return result
 
 
 def query_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    return ex.futures.algos.find(params).json()
+    return algo_json(ex, ex.futures.algos.find(params))
 
 
 def cancel_algo(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
@@ -181,9 +295,9 @@ def open_algos(ex: "PaperExchange", params: dict[str, str], futures: bool) -> An
     symbol = params.get("symbol")
     if symbol:
         ex.futures.rules.get(symbol)
-    return [o.json() for o in ex.futures.algos.open(symbol)]
+    return [algo_json(ex, o) for o in ex.futures.algos.open(symbol)]
 
 
 def all_algos(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     symbol = ex.futures.rules.get(params.get("symbol")).symbol
-    return [o.json() for o in ex.futures.algos.orders.values() if o.symbol == symbol]
+    return [algo_json(ex, o) for o in ex.futures.algos.orders.values() if o.symbol == symbol]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from console.paper.faults import Fault
+from console.paper.params import validate
 from console.paper.protocol import ApiError
 from console.paper.routes import ROUTES, Route
 
@@ -67,8 +68,11 @@ class Handler(BaseHTTPRequestHandler):
             params = dict(parse_qsl(query, keep_blank_values=True))
             if body:
                 params.update(parse_qsl(body, keep_blank_values=True))
+            for observe in ex.observers:
+                observe(method, path, params)
             if route.signed:
                 ex.authenticate(self.headers, query, body, params)
+            validate(method, path, params)
             result = ex.handle(method, path, route, params)
         except ApiError as e:
             headers.update(e.headers)
@@ -88,7 +92,7 @@ class Handler(BaseHTTPRequestHandler):
         """Count the request's weight into the headers; 429 once the minute's budget is spent."""
         ex = self.exchange
         weight = route.weight
-        if path.endswith("/openOrders") and "symbol=" not in query:
+        if path.endswith(("/openOrders", "/openAlgoOrders")) and "symbol=" not in query:
             weight = 80 if market == "spot" else 40  # every symbol's open orders, as Binance weighs them
         used, orders = ex.stats.record(path, market, weight, route.order)
         headers["X-MBX-USED-WEIGHT-1M"] = str(used)

@@ -80,8 +80,12 @@ def book_ticker(ex: "PaperExchange", params: dict[str, str], futures: bool) -> A
     rows = []
     for name in names:
         r = rules.symbols[name]
-        rows.append({"symbol": name, "bidPrice": price_text(rules, name, book.bid(r), futures), "bidQty": "1.00000000",
-                     "askPrice": price_text(rules, name, book.ask(r), futures), "askQty": "1.00000000"})
+        row: dict[str, Any] = {"symbol": name, "bidPrice": price_text(rules, name, book.bid(r), futures),
+                               "bidQty": "1.00000000", "askPrice": price_text(rules, name, book.ask(r), futures),
+                               "askQty": "1.00000000"}
+        if futures:
+            row["time"] = ex.now_ms()
+        rows.append(row)
     return rows[0] if single else rows
 
 
@@ -104,8 +108,8 @@ def ticker_24hr(ex: "PaperExchange", params: dict[str, str], futures: bool) -> A
         row = {"symbol": name, "priceChange": p(change) if change >= 0 else "-" + p(-change),
                "priceChangePercent": f"{(change / opened * 100) if opened else 0:.3f}",
                "weightedAvgPrice": p((high + low + last) / 3), "lastPrice": p(last), "lastQty": "1.00000000",
-               "openPrice": p(opened), "highPrice": p(high), "lowPrice": p(low), "volume": f"{volume:f}",
-               "quoteVolume": f"{round8(volume * last):f}", "openTime": now - 86_400_000, "closeTime": now,
+               "openPrice": p(opened), "highPrice": p(high), "lowPrice": p(low), "volume": fmt8(volume),
+               "quoteVolume": fmt8(volume * last), "openTime": now - 86_400_000, "closeTime": now,
                "firstId": 1, "lastId": 1, "count": 1}
         if not futures:
             row.update({"prevClosePrice": p(opened), "bidPrice": p(book.bid(r)), "bidQty": "1.00000000",
@@ -144,7 +148,7 @@ def premium_index(ex: "PaperExchange", params: dict[str, str], futures: bool) ->
     now = ex.now_ms()
     rows = []
     for name in names:
-        mark = price_text(rules, name, ex.futures.last(rules.symbols[name]), True)
+        mark = fmt8(ex.futures.mark(name))
         rows.append({"symbol": name, "markPrice": mark, "indexPrice": mark, "estimatedSettlePrice": mark,
                      "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
                      "nextFundingTime": (now // 28_800_000 + 1) * 28_800_000, "time": now})
@@ -170,3 +174,80 @@ def depth(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     if futures:
         result.update(E=ex.now_ms(), T=ex.now_ms())
     return result
+
+
+def avg_price(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /api/v3/avgPrice: the mean price of the last 5 minutes."""
+    rules = ex.spot.rules
+    symbol = rules.get(params.get("symbol")).symbol
+    candles = ex.feed.klines(symbol, 60_000, start_ms=ex.feed.virtual_ms() - 300_000, limit=6)
+    closes = [Decimal(str(c[4])) for c in candles] or [ex.spot.last(rules.symbols[symbol])]
+    return {"mins": 5, "price": price_text(rules, symbol, sum(closes) / len(closes), False),
+            "closeTime": ex.now_ms()}
+
+
+WINDOW_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def rolling_ticker(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /api/v3/ticker: price change over a rolling window (windowSize, default 1d), FULL or MINI."""
+    if not params.get("symbol") and not params.get("symbols"):
+        raise ApiError(400, -1102, "Param 'symbol' or 'symbols' must be sent, but both were empty/null!")
+    rules = ex.spot.rules
+    names, single = _symbols(rules, params)
+    window = params.get("windowSize", "1d")
+    unit = WINDOW_UNITS[window[-1]]
+    span = int(window[:-1]) * unit
+    now = ex.now_ms()
+    rows = []
+    for name in names:
+        last = ex.spot.last(rules.symbols[name])
+        candles = ex.feed.klines(name, unit, start_ms=ex.feed.virtual_ms() - span, limit=int(window[:-1]) + 1)
+        opened = Decimal(str(candles[0][1])) if candles else last
+        high = max([Decimal(str(c[2])) for c in candles] + [last])
+        low = min([Decimal(str(c[3])) for c in candles] + [last])
+        volume = Decimal(str(round(sum(c[5] for c in candles), 8)))
+        p = lambda v: price_text(rules, name, v, False)  # noqa: E731
+        row: dict[str, Any] = {"symbol": name}
+        if params.get("type", "FULL") == "FULL":
+            change = last - Decimal(p(opened))
+            row.update(priceChange=p(change) if change >= 0 else "-" + p(-change),
+                       priceChangePercent=f"{(change / opened * 100) if opened else 0:.3f}",
+                       weightedAvgPrice=p((high + low + last) / 3))
+        row.update(openPrice=p(opened), highPrice=p(high), lowPrice=p(low), lastPrice=p(last),
+                   volume=f"{volume:f}", quoteVolume=f"{round8(volume * last):f}", openTime=now - span,
+                   closeTime=now, firstId=1, lastId=1, count=1)
+        rows.append(row)
+    return rows[0] if single else rows
+
+
+FUNDING_MS = 28_800_000
+
+
+def funding_rate(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v1/fundingRate: the funding history, one row per 8 h at the rate premiumIndex reports."""
+    rules = ex.futures.rules
+    symbol = params.get("symbol")
+    names = [rules.get(symbol).symbol] if symbol else sorted(rules.symbols)
+    limit = parse_int(params, "limit", 100) or 100
+    if not 1 <= limit <= 1000:
+        raise bad_request(-1130, "Invalid data sent for a parameter.")
+    start, end = parse_int(params, "startTime"), parse_int(params, "endTime")
+    now = ex.feed.virtual_ms()
+    last = min(now, end if end is not None else now) // FUNDING_MS * FUNDING_MS
+    begin = start if start is not None else last - (limit - 1) * FUNDING_MS
+    times = range(-(-begin // FUNDING_MS) * FUNDING_MS, last + 1, FUNDING_MS)
+    wanted = [(t, name) for t in times for name in names]
+    wanted = wanted[:limit] if start is not None else wanted[-limit:]
+    rows = []
+    for t, name in wanted:  # the mark at each funding time, read only for the rows answered
+        candle = ex.feed.klines(name, 60_000, start_ms=t, limit=1)
+        mark = Decimal(str(candle[0][1])) if candle else ex.futures.last(rules.symbols[name])
+        rows.append({"symbol": name, "fundingTime": t, "fundingRate": "0.00010000",
+                     "markPrice": f"{mark.quantize(Decimal('0.00000001')):f}"})
+    return rows
+
+
+def index_price_klines(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v1/indexPriceKlines: klines of the index, which follows the feed; it names the pair."""
+    return klines(ex, {**{k: v for k, v in params.items() if k != "pair"}, "symbol": params.get("pair", "")}, futures)

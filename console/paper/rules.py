@@ -3,12 +3,18 @@
 Built-in rules cover BTC, ETH, BNB, SOL and XRP against USDT with Binance's filter values
 (spot and USD-M perpetual); any raw ``/api/v3/exchangeInfo`` or ``/fapi/v1/exchangeInfo`` JSON
 file can replace them.
+
+Filters run in the order exchangeInfo lists them: PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, the
+price band, the notional, then the open-order counts. Where Binance prices a check at the average
+price over ``avgPriceMins`` minutes (spot NOTIONAL / MIN_NOTIONAL of market orders,
+PERCENT_PRICE_BY_SIDE) or at the mark price (USD-M), the paper exchange uses its feed's last price,
+which is also its mark price.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,13 @@ class SymbolRules:
     notional_filter: str = "NOTIONAL"
     apply_min_to_market: bool = True
     apply_max_to_market: bool = False
+    band_filter: str = ""  # PERCENT_PRICE_BY_SIDE, PERCENT_PRICE (legacy spot) or PERCENT_PRICE_FUTURES
+    bid_up: Decimal = ZERO  # multipliers of the reference price; 0 sets no bound
+    bid_down: Decimal = ZERO
+    ask_up: Decimal = ZERO
+    ask_down: Decimal = ZERO
+    max_num_orders: int = 0
+    max_num_algo_orders: int = 0
     trading: bool = True
 
     def check_price(self, price: Decimal) -> None:
@@ -60,8 +73,48 @@ class SymbolRules:
         if market_order:
             _check_lot("MARKET_LOT_SIZE", qty, self.market_min_qty, self.market_max_qty, self.market_step)
 
+    def check_band(self, price: Decimal, side: str, reference: Decimal) -> None:
+        """Raise the price-band rejection Binance gives when a limit price is too far from ``reference``.
+
+        Spot (PERCENT_PRICE_BY_SIDE): a buy within [bidDown, bidUp] × the average price, a sell within
+        [askDown, askUp]. USD-M (PERCENT_PRICE): a buy at most multiplierUp × the mark price (-4016),
+        a sell at least multiplierDown × it (-4024).
+        """
+        if not self.band_filter or reference <= 0:
+            return
+        up, down = (self.bid_up, self.bid_down) if side == "BUY" else (self.ask_up, self.ask_down)
+        high, low = reference * up, reference * down
+        if self.band_filter == "PERCENT_PRICE_FUTURES":
+            if up and price > high:
+                cap = _on_tick(high, self.tick, up=False)
+                raise ApiError(400, -4016, f"Limit price can't be higher than {_plain(cap)}.")
+            if down and price < low:
+                floor = _on_tick(low, self.tick, up=True)
+                raise ApiError(400, -4024, f"Limit price can't be lower than {_plain(floor)}.")
+            return
+        if (up and price > high) or (down and price < low):
+            raise filter_failure(self.band_filter)
+
+    def check_open_orders(self, open_orders: int, open_algo_orders: int, algo: bool, futures: bool) -> None:
+        """Raise Binance's refusal when one more (algo) order would pass MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS.
+
+        ``open_orders`` counts every open order on the symbol, algo orders included, as Binance does.
+        """
+        if algo and self.max_num_algo_orders and open_algo_orders >= self.max_num_algo_orders:
+            if futures:
+                raise ApiError(400, -4045, "Reach max stop order limit.")
+            raise filter_failure("MAX_NUM_ALGO_ORDERS")
+        if self.max_num_orders and open_orders >= self.max_num_orders:
+            if futures:
+                raise ApiError(400, -2025, "Reach max open order limit.")
+            raise filter_failure("MAX_NUM_ORDERS")
+
     def check_notional(self, notional: Decimal, market_order: bool, reduce_only: bool = False) -> None:
-        """Raise the notional rejection Binance gives for this market."""
+        """Raise the notional rejection Binance gives for this market.
+
+        Exact in Decimal: a notional equal to the minimum passes. A spot quoteOrderQty order passes
+        its quote amount here, a limit order price × quantity, a market order quantity × last price.
+        """
         if self.notional_filter == "MIN_NOTIONAL_FUTURES":
             if not reduce_only and self.min_notional and notional < self.min_notional:
                 raise ApiError(400, -4164, f"Order's notional must be no smaller than {_plain(self.min_notional)} "
@@ -77,6 +130,13 @@ class SymbolRules:
 
 def _plain(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def _on_tick(value: Decimal, tick: Decimal, up: bool) -> Decimal:
+    if not tick:
+        return value
+    steps = (value / tick).to_integral_value(rounding=ROUND_UP if up else ROUND_DOWN)
+    return steps * tick
 
 
 def _check_lot(name: str, qty: Decimal, min_qty: Decimal, max_qty: Decimal, step: Decimal) -> None:
@@ -113,6 +173,20 @@ def parse_symbol(raw: dict[str, Any], futures: bool) -> SymbolRules:
         elif kind == "MIN_NOTIONAL":
             fields.update(min_notional=_dec(f.get("minNotional")), apply_min_to_market=bool(f.get("applyToMarket", True)),
                           notional_filter="MIN_NOTIONAL")
+        elif kind == "PERCENT_PRICE_BY_SIDE":
+            fields.update(band_filter=kind, bid_up=_dec(f.get("bidMultiplierUp")),
+                          bid_down=_dec(f.get("bidMultiplierDown")), ask_up=_dec(f.get("askMultiplierUp")),
+                          ask_down=_dec(f.get("askMultiplierDown")))
+        elif kind == "PERCENT_PRICE" and futures:  # one bound per side: a buy from above, a sell from below
+            fields.update(band_filter="PERCENT_PRICE_FUTURES", bid_up=_dec(f.get("multiplierUp")),
+                          ask_down=_dec(f.get("multiplierDown")))
+        elif kind == "PERCENT_PRICE":
+            up, down = _dec(f.get("multiplierUp")), _dec(f.get("multiplierDown"))
+            fields.update(band_filter=kind, bid_up=up, bid_down=down, ask_up=up, ask_down=down)
+        elif kind == "MAX_NUM_ORDERS":
+            fields.update(max_num_orders=int(f.get("maxNumOrders", f.get("limit")) or 0))
+        elif kind == "MAX_NUM_ALGO_ORDERS":
+            fields.update(max_num_algo_orders=int(f.get("maxNumAlgoOrders", f.get("limit")) or 0))
     trading = raw.get("status", "TRADING") == "TRADING"
     return SymbolRules(symbol=raw["symbol"], base=raw["baseAsset"], quote=raw["quoteAsset"],
                        order_types=frozenset(raw.get("orderTypes", [])), trading=trading, **fields)

@@ -12,6 +12,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from console.errors import ConfigError
 from console.paper import futures_api, spot_api
 from console.paper.book import Book
 from console.paper.faults import Faults, Stats
@@ -38,19 +39,25 @@ class PaperExchange:
     State lives in memory and, with ``data_dir``, in ``data_dir/paper.duckdb`` so a restart
     meets the same account; ``sync_writes`` also survives power cuts (see console.paper.store).
     ``clock`` (epoch seconds) is injectable for tests; ``enforce_weight_limits`` answers 429
-    past the exchangeInfo's per-minute request weight.
+    past the exchangeInfo's per-minute request weight. ``partial_fills`` (a fraction of the
+    original quantity, settable at run time) makes resting orders fill in parts, one part per
+    price touch (see console.paper.book). ``bnb_fees`` charges spot commissions in BNB while the
+    account holds enough, as Binance does with "BNB burn" (see console.paper.spot).
     """
 
     def __init__(self, data_dir: Path | None = None, spot_rules: Path | None = None, futures_rules: Path | None = None,
                  feed: Feed | None = None, api_key: str = "paper-key", api_secret: str = "paper-secret",
                  starting_balances: dict[str, dict[str, Decimal]] | None = None, *,
                  clock: Callable[[], float] | None = None, enforce_weight_limits: bool = True,
-                 match_interval: float = 1.0, sync_writes: bool = False) -> None:
+                 match_interval: float = 1.0, sync_writes: bool = False,
+                 partial_fills: Decimal | None = None, bnb_fees: bool = False) -> None:
         self.clock = clock or (feed.clock if feed is not None else time.time)
         self.feed = feed if feed is not None else SyntheticFeed(seed=7, clock=self.clock)
         self.api_key = api_key
         self.api_secret = api_secret.encode()
         self.faults = Faults()
+        # Called with (method, path, params) for every request as it arrives, before it is checked.
+        self.observers: list[Callable[[str, str, dict[str, str]], None]] = []
         self.stats = Stats(self.clock)
         self.enforce_weight_limits = enforce_weight_limits
         self.match_interval = match_interval
@@ -64,6 +71,8 @@ class PaperExchange:
         self._store_dir = Path(data_dir) if data_dir is not None else None
         self._sync_writes = sync_writes
         self._load()
+        self.partial_fills = partial_fills
+        self.spot.bnb_fees = bnb_fees
         self.feed.subscribe(self._on_price)
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
@@ -122,13 +131,30 @@ class PaperExchange:
         with self.lock:
             if not self.store.is_open and self._store_dir is not None:
                 self.store.open()
+            partial = self.partial_fills
             self.spot.reset()
             self.futures.reset()
+            self.partial_fills = partial
             self.spot.drain()
             self.futures.drain()
             self.store.replace_all([{"reset": True}])
 
     # state ------------------------------------------------------------------------------------
+    @property
+    def partial_fills(self) -> Decimal | None:
+        """The fraction of a resting order's quantity one price touch fills; None fills it whole."""
+        return self.spot.partial_fills
+
+    @partial_fills.setter
+    def partial_fills(self, fraction: Decimal | None) -> None:
+        if fraction is not None:
+            fraction = Decimal(str(fraction)) if isinstance(fraction, (int, float)) else fraction
+            if not isinstance(fraction, Decimal) or not fraction.is_finite() or not 0 < fraction <= 1:
+                raise ConfigError(f"partial fills {fraction} must be a fraction above 0 and at most 1, "
+                                  "e.g. 0.25 to fill resting orders in four parts; None fills them whole")
+        with self.lock:
+            self.spot.partial_fills = self.futures.partial_fills = fraction
+
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
 
@@ -150,6 +176,16 @@ class PaperExchange:
             self.commit()
 
     def _on_price(self, symbol: str) -> None:
+        with self.lock:
+            self.spot.price_moved(symbol)
+            self.futures.price_moved(symbol)
+        self.match(symbol)
+
+    def set_mark_price(self, symbol: str, price: Decimal | None) -> None:
+        """Pin the USD-M mark price of a raw symbol apart from its last price (None: follow the feed
+        again); conditional orders with workingType MARK_PRICE trigger on it."""
+        with self.lock:
+            self.futures.set_mark(symbol, price)
         self.match(symbol)
 
     def _match_loop(self) -> None:

@@ -11,6 +11,7 @@ from console.paper.protocol import (
 from console.paper.rules import SymbolRules
 
 FEE = Decimal("0.001")
+BNB_FEE = Decimal("0.00075")  # "BNB burn": the 0.1 % taker fee at 25 % off, paid in BNB
 TYPES = ("MARKET", "LIMIT", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
 STOPS = ("STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
 LIMITS = ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT")
@@ -24,6 +25,7 @@ class SpotBook(Book):
     """Spot balances and orders; every method runs under the exchange's lock."""
 
     market = "spot"
+    bnb_fees = False  # charge commissions in BNB while the account holds enough (a setting, kept by reset)
 
     def __init__(self, *args: Any, starting: dict[str, Decimal]) -> None:
         super().__init__(*args)
@@ -82,8 +84,11 @@ class SpotBook(Book):
             if value is not None:
                 rules.check_price(value)
         rules.check_quantity(qty, market_order=price is None)
+        if price is not None:
+            rules.check_band(price, side, self.last(rules))
         reference = price if price is not None else (stop or self.last(rules))
         rules.check_notional(reference * qty, market_order=price is None)
+        self._check_open_orders(rules, algo=kind in STOPS)
         last = self.last(rules)
         ask, bid = self.ask(rules), self.bid(rules)
         crosses = price is not None and (ask <= price if side == "BUY" else bid >= price)
@@ -127,7 +132,9 @@ class SpotBook(Book):
                 raise ApiError(400, -1013, "Filter failure: LOT_SIZE")
         assert qty is not None
         rules.check_quantity(qty, market_order=True)
-        rules.check_notional(qty * self.last(rules), market_order=True)
+        # a quoteOrderQty order is valued at its quote amount: exactly the minimum passes at any price
+        rules.check_notional(quote_qty if quote_qty is not None else qty * self.last(rules), market_order=True)
+        self._check_open_orders(rules, algo=False)
         if side == "BUY" and self.free(rules.quote) < qty * price or side == "SELL" and self.free(rules.base) < qty:
             raise insufficient_balance()
         order = self.add_order(Order(market="spot", symbol=rules.symbol, order_id=self.new_order_id(), client_order_id=cid,
@@ -137,23 +144,43 @@ class SpotBook(Book):
         self._fill(rules, order, price, maker=False)
         return order
 
-    def _fill(self, rules: SymbolRules, order: Order, price: Decimal, maker: bool) -> None:
-        """Fill the rest of the order at price, settling balances to the last unit."""
-        qty = order.orig_qty - order.executed_qty
+    def _check_open_orders(self, rules: SymbolRules, algo: bool) -> None:
+        """MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS: the open orders on the symbol, with this one, within the filters."""
+        orders = self.open_orders(rules.symbol)
+        rules.check_open_orders(len(orders), sum(o.type in STOPS for o in orders), algo=algo, futures=False)
+
+    def _fill(self, rules: SymbolRules, order: Order, price: Decimal, maker: bool, qty: Decimal | None = None) -> None:
+        """Fill ``qty`` of the order (default: the rest) at price, settling balances to the last unit."""
+        qty = order.orig_qty - order.executed_qty if qty is None else qty
         quote = price * qty
         if order.side == "BUY":
             commission, asset = round8(qty * FEE), rules.base
             from_locked = min(order.locked, quote)
             self._move(rules.quote, free=-(quote - from_locked), locked=-from_locked)
-            self._move(rules.base, free=qty - commission)
+            self._move(rules.base, free=qty)
         else:
             commission, asset = round8(quote * FEE), rules.quote
             from_locked = min(order.locked, qty)
             self._move(rules.base, free=-(qty - from_locked), locked=-from_locked)
-            self._move(rules.quote, free=quote - commission)
+            self._move(rules.quote, free=quote)
+        commission, asset = self._in_bnb(rules, quote) or (commission, asset)
+        self._move(asset, free=-commission)
         order.locked -= from_locked
         self.record_trade(order, price, qty, commission, asset, maker)
-        self._release(rules, order)
+        if not order.is_open:
+            self._release(rules, order)
+            self._list_finished(order)
+
+    def _in_bnb(self, rules: SymbolRules, quote: Decimal) -> tuple[Decimal, str] | None:
+        """The commission in BNB at the BNB/quote price, when ``bnb_fees`` is on and enough BNB is free."""
+        if not self.bnb_fees:
+            return None
+        pair = self.rules.symbols.get(f"BNB{rules.quote}")
+        if rules.quote != "BNB" and pair is None:
+            return None  # no BNB price in this quote: paid as usual
+        price = Decimal(1) if rules.quote == "BNB" else self.last(pair)
+        fee = round8(quote * BNB_FEE / price)
+        return (fee, "BNB") if 0 < fee <= self.free("BNB") else None
 
     def _release(self, rules: SymbolRules, order: Order) -> None:
         if order.locked:
@@ -165,6 +192,13 @@ class SpotBook(Book):
         order.status = status
         self._release(self.rules.get(order.symbol), order)
         self.touch(order)
+        self._list_finished(order)
+
+    def _list_finished(self, order: Order) -> None:
+        """Mark order's list ALL_DONE once none of its legs is open any more."""
+        order_list = self.lists.get(order.order_list_id)
+        if order_list is not None and not any(self.orders[i].is_open for i in order_list.order_ids):
+            order_list.status = "ALL_DONE"
 
     def cancel(self, params: dict[str, str]) -> Order:
         """Cancel an open order (-2011 when unknown or already final)."""
@@ -271,6 +305,8 @@ class SpotBook(Book):
         raise ApiError(400, -2011, "Order list does not exist.")
 
     def _done_with_list(self, order: Order, status: str) -> None:
+        """Close the other legs of order's list: it triggered or (partly) filled. The list stays
+        EXECUTING while order itself still rests partly filled."""
         order_list = self.lists.get(order.order_list_id)
         if order_list is None:
             return
@@ -280,7 +316,6 @@ class SpotBook(Book):
                 if other.locked and not order.locked:
                     order.locked, other.locked = other.locked, ZERO
                 self._close(other, status)
-        order_list.status = "ALL_DONE"
 
     # matching ---------------------------------------------------------------------------------
     def match(self, symbol: str) -> None:
@@ -289,7 +324,7 @@ class SpotBook(Book):
         if not ids:
             return
         rules = self.rules.get(symbol)
-        low, high, continuous = self.price_range(symbol)
+        low, high, continuous, moved = self.path(symbol)
         last, ask, bid = self.last(rules), self.ask(rules), self.bid(rules)
         for order_id in list(ids):
             order = self.orders[order_id]
@@ -305,14 +340,17 @@ class SpotBook(Book):
                 # on a continuous path the stop fires at its own price; a pinned price jumps there
                 at = order.stop_price if continuous else last
                 price = self.ask(rules, at) if order.side == "BUY" else self.bid(rules, at)
-                if not order.type.endswith("_LIMIT") or _within_limit(order, price):
-                    self._fill(rules, order, price, maker=False)
+                if not order.type.endswith("_LIMIT"):
+                    self._fill(rules, order, price, maker=False)  # a stop-market order fills at once
+                elif _within_limit(order, price):
+                    self._fill(rules, order, price, maker=False, qty=self.part(rules, order))
                 elif _within_limit(order, ask if order.side == "BUY" else bid):
-                    self._fill(rules, order, ask if order.side == "BUY" else bid, maker=False)
+                    self._fill(rules, order, ask if order.side == "BUY" else bid, maker=False,
+                               qty=self.part(rules, order))
                 continue
-            if self.crossed(rules, order, low, high):
+            if (moved or self.partial_fills is None) and self.crossed(rules, order, low, high):
                 self._done_with_list(order, "EXPIRED")
-                self._fill(rules, order, order.price, maker=True)
+                self._fill(rules, order, order.price, maker=True, qty=self.part(rules, order))
 
     def reset(self) -> None:
         self.__init__(self.rules, self.feed, self.clock, starting=self.starting)  # type: ignore[misc]

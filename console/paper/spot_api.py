@@ -1,10 +1,12 @@
 """Spot endpoints (/api/v3/...): the signed account and order routes, rendered as Binance does."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from console.paper.book import Order, OrderList, Trade
 from console.paper.protocol import ApiError, fmt8, parse_int
+from console.paper.spot import STOPS as STOP_TYPES
 
 if TYPE_CHECKING:
     from console.paper.server import PaperExchange
@@ -25,15 +27,23 @@ def fill_json(t: Trade) -> dict[str, Any]:
             "commissionAsset": t.commission_asset, "tradeId": t.trade_id}
 
 
+def report_json(o: Order) -> dict[str, Any]:
+    """An order as Binance reports it when placed (FULL / RESULT) or in an order list's reports:
+    no time, updateTime or isWorking, and stopPrice only on the stop types."""
+    report = order_json(o)
+    for key in ("time", "updateTime", "isWorking", "icebergQty"):
+        report.pop(key)
+    if o.type not in STOP_TYPES:
+        report.pop("stopPrice")
+    return report
+
+
 def new_order_json(ex: "PaperExchange", o: Order, resp_type: str) -> dict[str, Any]:
     ack = {"symbol": o.symbol, "orderId": o.order_id, "orderListId": o.order_list_id,
            "clientOrderId": o.client_order_id, "transactTime": o.time}
     if resp_type == "ACK":
         return ack
-    full = order_json(o)
-    for key in ("time", "updateTime", "isWorking", "icebergQty"):
-        full.pop(key)
-    result = {**ack, **full}
+    result = {**ack, **report_json(o)}
     if resp_type == "FULL":
         result["fills"] = [fill_json(t) for t in ex.spot.trades[-10:] if t.order_id == o.order_id]
     return result
@@ -57,17 +67,20 @@ def list_json(ex: "PaperExchange", lst: OrderList, with_reports: bool) -> dict[s
     if with_reports:
         reports = []
         for o in orders:
-            report = order_json(o)
-            report["transactTime"] = ex.now_ms()
-            reports.append(report)
+            reports.append({**report_json(o), "transactTime": ex.now_ms()})
         result["orderReports"] = reports
     return result
 
 
 def account(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     omit_zero = params.get("omitZeroBalances", "false").lower() == "true"
-    balances = [{"asset": a, "free": fmt8(f), "locked": fmt8(lk)} for a, (f, lk) in sorted(ex.spot.balances.items())
-                if not (omit_zero and f == 0 and lk == 0)]
+    held = ex.spot.balances
+    listed = {a for r in ex.spot.rules.symbols.values() for a in (r.base, r.quote)}
+    balances = []
+    for asset in sorted(listed | set(held)):
+        free, locked = held.get(asset, (Decimal(0), Decimal(0)))
+        if not (omit_zero and free == 0 and locked == 0):
+            balances.append({"asset": asset, "free": fmt8(free), "locked": fmt8(locked)})
     return {"makerCommission": 10, "takerCommission": 10, "buyerCommission": 0, "sellerCommission": 0,
             "commissionRates": {"maker": "0.00100000", "taker": "0.00100000", "buyer": "0.00000000", "seller": "0.00000000"},
             "canTrade": True, "canWithdraw": True, "canDeposit": True, "brokered": False,
@@ -90,12 +103,15 @@ def query_order(ex: "PaperExchange", params: dict[str, str], futures: bool) -> A
     return order_json(ex.spot.find(params))
 
 
+def cancel_json(ex: "PaperExchange", o: Order) -> dict[str, Any]:
+    """A cancelled order as DELETE /api/v3/order (and a cancelled list's reports) answer it."""
+    report = report_json(o)
+    report.pop("workingTime")
+    return {"symbol": o.symbol, "origClientOrderId": o.client_order_id, **report, "transactTime": ex.now_ms()}
+
+
 def cancel_order(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
-    order = ex.spot.cancel(params)
-    result = order_json(order)
-    result["origClientOrderId"] = order.client_order_id
-    result["transactTime"] = ex.now_ms()
-    return result
+    return cancel_json(ex, ex.spot.cancel(params))
 
 
 def open_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
@@ -107,7 +123,7 @@ def cancel_open_orders(ex: "PaperExchange", params: dict[str, str], futures: boo
     orders = ex.spot.cancel_all(params.get("symbol", ""))
     if not orders:
         raise ApiError(400, -2011, "Unknown order sent.")
-    return [order_json(o) for o in orders]
+    return [cancel_json(ex, o) for o in orders]
 
 
 def all_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
@@ -123,7 +139,9 @@ def new_oco(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
 def cancel_list(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     ex.spot.rules.get(params.get("symbol"))
     found = ex.spot.find_list(params)
-    return list_json(ex, ex.spot.cancel_list(found.list_id), with_reports=True)
+    result = list_json(ex, ex.spot.cancel_list(found.list_id), with_reports=False)
+    result["orderReports"] = [cancel_json(ex, ex.spot.orders[i]) for i in found.order_ids]
+    return result
 
 
 def query_list(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:

@@ -2,10 +2,11 @@
 
 Each state change (the changed orders, the new fills and the account snapshot) is written
 as one line to ``paper.journal`` before the exchange answers, which costs tens of microseconds
-where a DuckDB statement costs half a millisecond. A background thread moves the lines into
-``paper.duckdb`` every quarter second, in one transaction (DuckDB syncs it to disk). On open,
-the DuckDB journal plus any lines still in the log are replayed; a long journal is compacted
-to one snapshot per market.
+where a DuckDB statement costs half a millisecond. An order is written whole at each change, so
+one resting partly filled comes back with its status, executed quantity, quote and locked
+rest. A background thread moves the lines into ``paper.duckdb`` every quarter second, in one
+transaction (DuckDB syncs it to disk). On open, the DuckDB journal plus any lines still in the
+log are replayed; a long journal is compacted to one snapshot per market.
 
 How durable an answered change is:
 

@@ -158,6 +158,25 @@ def open_entries(cur: Cursor, venue: Venue | None = None) -> list[JournalEntry]:
     return [_entry(r) for r in cur.execute(sql + " ORDER BY created_at, client_order_id", params).fetchall()]
 
 
+def resting(cur: Cursor, bot_id: int) -> list[JournalEntry]:
+    """The bot's entries the exchange confirmed resting (open or partly filled), oldest first."""
+    rows = cur.execute(f"SELECT {_COLUMNS} FROM orders WHERE bot_id = ? AND status IN (?, ?) ORDER BY created_at",
+                       [bot_id, OrderStatus.OPEN.value, OrderStatus.PARTIALLY_FILLED.value]).fetchall()
+    return [_entry(r) for r in rows]
+
+
+def unrecorded_fills(cur: Cursor, bot_id: int) -> list[JournalEntry]:
+    """The bot's open entries that executed something already (``response["filled"]`` > 0): an
+    order resting partly filled, or a final one whose record waits for its fills to be read.
+    Their trade is recorded once, when the order is final."""
+    marks = ", ".join("?" for _ in OPEN_STATUSES)
+    rows = cur.execute(f"SELECT {_COLUMNS} FROM orders WHERE bot_id = ? AND status IN ({marks}) "
+                       "AND response IS NOT NULL ORDER BY created_at",
+                       [bot_id, *(s.value for s in OPEN_STATUSES)]).fetchall()
+    entries = [_entry(r) for r in rows]
+    return [e for e in entries if Decimal(str((e.response or {}).get("filled") or 0)) > 0]
+
+
 def recent(cur: Cursor, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
     """The latest entries, newest first: client_order_id, bot_id, symbol, side, type, status,
     exchange_order_id, created_at, updated_at (naive UTC)."""

@@ -141,4 +141,22 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         """
         + REBUILD_TRADE_DAYS,
     ),
+    (
+        3,
+        "bookkeeping adjustments among the trades; holdings outside the books",
+        """
+        ALTER TABLE trades ADD COLUMN adjustment BOOLEAN DEFAULT false;
+        CREATE SEQUENCE outside_ids START 1;
+        CREATE TABLE outside_holdings (
+            id BIGINT NOT NULL DEFAULT nextval('outside_ids'),
+            venue VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            account VARCHAR NOT NULL,
+            holding VARCHAR NOT NULL,
+            quantity DECIMAL(38,18) NOT NULL,
+            note VARCHAR NOT NULL,
+            ts TIMESTAMP NOT NULL
+        );
+        """,
+    ),
 )

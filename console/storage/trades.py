@@ -53,12 +53,15 @@ class TradeRecord:
     commission_quote: Decimal | None = None
     pnl: Decimal | None = None
     realized_pnl: Decimal | None = None
+    # A bookkeeping entry, not a fill: it moves a position between the books (see
+    # ``console.engine.holdings``), realises nothing and moves no quote asset.
+    adjustment: bool = False
 
 
 COLUMNS = (
     "bot_id", "account", "venue", "market", "exchange_order_id", "client_order_id", "symbol", "side",
     "order_type", "price", "quantity", "quote_quantity", "commission", "commission_asset",
-    "commission_quote", "pnl", "realized_pnl", "ts",
+    "commission_quote", "pnl", "realized_pnl", "ts", "adjustment",
 )
 _SELECT = ", ".join(COLUMNS)
 
@@ -72,7 +75,7 @@ def _from_row(row: tuple) -> TradeRecord:
     return TradeRecord(
         **{**values, "venue": Venue(values["venue"]), "market": Market(values["market"]),
            "side": Side(values["side"]), "order_type": OrderType(values["order_type"]),
-           "ts": from_db_time(values["ts"])}
+           "ts": from_db_time(values["ts"]), "adjustment": bool(values["adjustment"])}
     )
 
 
@@ -100,6 +103,8 @@ def record_with_pnl(cur: Cursor, trade: TradeRecord) -> tuple[bool, TradeRecord]
             closing = bool(trade.realized_pnl)
         else:
             pnl, closing = _apply_lots(cur, trade, fee)
+        if trade.adjustment:
+            pnl, closing = rules.ZERO, False
         stored = replace(trade, commission_quote=fee, pnl=pnl if trade.pnl is None else rules.to_store(trade.pnl))
         values = [getattr(stored, c) for c in COLUMNS]
         values = [v.value if isinstance(v, Enum) else v for v in values]
@@ -191,14 +196,15 @@ def query(cur: Cursor, filters: Filters, limit: int | None = 1000) -> pd.DataFra
 
     Columns: id, ts (naive UTC), bot_id, account, venue, market, symbol, side, order_type, price,
     quantity, quote_quantity, commission, commission_asset, commission_quote, pnl, realized_pnl,
-    exchange_order_id, client_order_id.
+    exchange_order_id, client_order_id, adjustment (a bookkeeping entry, not a fill).
     """
     where, params = filters.where()
     sql = (
         "SELECT id, ts, bot_id, account, venue, market, symbol, side, order_type, price::DOUBLE AS price, "
         "quantity::DOUBLE AS quantity, quote_quantity::DOUBLE AS quote_quantity, "
         "commission::DOUBLE AS commission, commission_asset, commission_quote::DOUBLE AS commission_quote, "
-        "pnl::DOUBLE AS pnl, realized_pnl::DOUBLE AS realized_pnl, exchange_order_id, client_order_id "
+        "pnl::DOUBLE AS pnl, realized_pnl::DOUBLE AS realized_pnl, exchange_order_id, client_order_id, "
+        "coalesce(adjustment, false) AS adjustment "
         f"FROM trades WHERE {where} ORDER BY ts DESC, id DESC"
     )
     if limit is not None:

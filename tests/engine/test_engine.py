@@ -216,7 +216,8 @@ def test_a_futures_close_is_reduce_only_only_when_the_account_position_covers_th
 
     client = stack.clients.get(Venue.PAPER, Market.FUTURES, "paper")
     client.prepare_futures("BTC/USDT", 2)
-    client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY, quantity=Decimal("0.01")))
+    client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY, quantity=Decimal("0.01")),
+                       journal=DbJournal(stack.db, Owner(Venue.PAPER, Market.FUTURES, "paper", None)))
     config = BotConfig(name="perp", symbol="BTC/USDT", market=Market.FUTURES, leverage=2, allow_short=True)
 
     def held(quantity: str) -> Held:

@@ -58,6 +58,10 @@ class RecordingJournal:
     def pending(self, client_order_id, request) -> None:
         self.events.append(("pending", client_order_id))
 
+    def pending_list(self, list_client_order_id, legs) -> None:
+        for client_order_id, _ in legs:
+            self.events.append(("pending", client_order_id))
+
     def resolved(self, order) -> None:
         self.events.append(("resolved", order.client_order_id))
         self.orders[order.client_order_id] = order
@@ -106,8 +110,10 @@ def journal() -> RecordingJournal:
 
 
 @pytest.fixture
-def make_client(venue, fake_time, journal):
-    """make_client(Market.SPOT, **overrides) -> ExchangeClient on the paper venue with fake time."""
+def make_client(venue, fake_time):
+    """make_client(Market.SPOT, **overrides) -> ExchangeClient on the paper venue with fake time.
+
+    Every order method takes its journal: tests pass the ``journal`` fixture."""
     from console.domain import Venue
     from console.exchange.client import ExchangeClient
     from console.exchange.limiter import LIMITS, WeightLimiter
@@ -116,7 +122,7 @@ def make_client(venue, fake_time, journal):
     gate = BanGate()  # shared by this test's clients, as the process-wide one is in the console
 
     def build(market: Market = Market.SPOT, **overrides):
-        options = dict(base_url=venue.base_url, api_key="paper-key", api_secret="paper-secret", journal=journal,
+        options = dict(base_url=venue.base_url, api_key="paper-key", api_secret="paper-secret",
                        clock=fake_time.clock, sleep=fake_time.sleep, rng=lambda: 0.5, timeout_ms=2_000,
                        limiter=WeightLimiter(LIMITS[market], clock=fake_time.clock, sleep=fake_time.sleep),
                        ban_gate=gate)

@@ -33,7 +33,7 @@ def test_unclear_send_gives_exactly_one_order(make_client, venue, journal, kind,
     client.balances()
     client.ticker("BTC/USDT")
     venue.faults.add(path=ORDER, method="POST", kind=kind, count=count, seconds=1.0)
-    order = client.place_order(buy())
+    order = client.place_order(buy(), journal=journal)
     assert order.status is OrderStatus.FILLED and order.filled == D("0.001")
     assert len(orders_with(venue, order.client_order_id)) == 1
     assert len(venue.exchange_orders("spot")) == 1
@@ -48,7 +48,7 @@ def test_order_accepted_but_lookups_failing_stays_pending(make_client, venue, jo
     venue.faults.add(path=ORDER, method="POST", kind="reset_after_accept", count=1)
     venue.faults.add(path=ORDER, method="GET", kind="error_5xx")
     with pytest.raises(ExchangeUnavailable, match="stays pending and is reconciled"):
-        client.place_order(buy())
+        client.place_order(buy(), journal=journal)
     cid = journal.events[0][1]
     assert journal.events == [("pending", cid)]  # neither resolved nor failed: reconciliation decides
     assert len(orders_with(venue, cid)) == 1
@@ -62,7 +62,7 @@ def test_order_never_accepted_is_failed_after_the_retries(make_client, venue, jo
     client.ticker("BTC/USDT")
     venue.faults.add(path=ORDER, method="POST", kind="error_5xx")
     with pytest.raises(ExchangeUnavailable):
-        client.place_order(buy())
+        client.place_order(buy(), journal=journal)
     cid = journal.events[0][1]
     assert journal.events == [("pending", cid), ("failed", cid)]
     assert venue.exchange_orders("spot") == []
@@ -85,7 +85,7 @@ def test_429_waits_retry_after(make_client, venue, fake_time):
         client.ticker("BTC/USDT")
 
 
-def test_418_stops_all_traffic_until_the_ban_ends(make_client, venue, fake_time):
+def test_418_stops_all_traffic_until_the_ban_ends(make_client, venue, fake_time, journal):
     spot = make_client()
     spot.rules("BTC/USDT")
     venue.faults.add(path="/api/v3/ticker/24hr", kind="ban", count=1, seconds=120)
@@ -94,7 +94,7 @@ def test_418_stops_all_traffic_until_the_ban_ends(make_client, venue, fake_time)
     assert spot.banned_until == caught.value.until
     assert 119 <= caught.value.until.timestamp() - fake_time.now <= 121
     sent = venue.stats.requests()
-    for call in (lambda: spot.ticker("BTC/USDT"), spot.balances, lambda: spot.place_order(buy())):
+    for call in (lambda: spot.ticker("BTC/USDT"), spot.balances, lambda: spot.place_order(buy(), journal=journal)):
         with pytest.raises(Banned, match="nothing is sent before then"):
             call()
     other = make_client()  # every client of this venue shares the ban
@@ -107,12 +107,12 @@ def test_418_stops_all_traffic_until_the_ban_ends(make_client, venue, fake_time)
     assert spot.ticker("BTC/USDT").last > 0
 
 
-def test_clock_skew_resyncs_and_sends_once_more(make_client, venue):
+def test_clock_skew_resyncs_and_sends_once_more(make_client, venue, journal):
     client = make_client()
     client.balances()
     client.ticker("BTC/USDT")
     venue.faults.add(path=ORDER, method="POST", kind="clock_skew", count=1)
-    order = client.place_order(buy())
+    order = client.place_order(buy(), journal=journal)
     assert order.status is OrderStatus.FILLED and client.transport.resyncs == 1
     assert len(venue.exchange_orders("spot")) == 1
     venue.faults.add(path="/api/v3/account", kind="clock_skew", count=1)
@@ -121,11 +121,11 @@ def test_clock_skew_resyncs_and_sends_once_more(make_client, venue):
 
 
 @pytest.mark.parametrize("kind", ["timeout_after_accept", "error_5xx", "reset_after_accept"])
-def test_unclear_oco_gives_exactly_one_list(make_client, venue, kind):
+def test_unclear_oco_gives_exactly_one_list(make_client, venue, kind, journal):
     client = make_client(timeout_ms=300)
-    bought = client.place_order(buy("0.01"))
+    bought = client.place_order(buy("0.01"), journal=journal)
     venue.faults.add(path="/api/v3/orderList/oco", method="POST", kind=kind, count=1, seconds=1.0)
-    oco = client.place_oco_sell("BTC/USDT", bought.filled - bought.commission, D("31000"), D("29000"))
+    oco = client.place_oco_sell("BTC/USDT", bought.filled - bought.commission, D("31000"), D("29000"), journal=journal)
     open_legs = [o for o in venue.exchange_orders("spot") if o["status"] == "NEW"]
     assert sorted(o["clientOrderId"] for o in open_legs) == sorted(
         [oco.take_profit.client_order_id, oco.stop_loss.client_order_id])
@@ -133,13 +133,13 @@ def test_unclear_oco_gives_exactly_one_list(make_client, venue, kind):
 
 
 @pytest.mark.parametrize("kind", ["reset_after_accept", "error_5xx"])
-def test_unclear_futures_order_gives_exactly_one_order(make_client, venue, kind):
+def test_unclear_futures_order_gives_exactly_one_order(make_client, venue, kind, journal):
     client = make_client(Market.FUTURES)
     client.prepare_futures("BTC/USDT", 5)
     client.ticker("BTC/USDT")
     venue.faults.add(path="/fapi/v1/order", method="POST", kind=kind, count=1)
     order = client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY,
-                                            quantity=D("0.01")))
+                                            quantity=D("0.01")), journal=journal)
     assert order.status is OrderStatus.FILLED
     assert [o["clientOrderId"] for o in venue.exchange_orders("futures")] == [order.client_order_id]
 
@@ -151,7 +151,7 @@ def test_timeouts_on_send_and_lookup_raise_a_timeout_and_keep_it_pending(make_cl
     venue.faults.add(path=ORDER, method="GET", kind="timeout_after_accept", seconds=0.5)
     venue.faults.add(path=ORDER, method="POST", kind="timeout_after_accept", count=1, seconds=0.5)
     with pytest.raises(ExchangeTimeout, match="stays pending"):
-        client.place_order(buy())
+        client.place_order(buy(), journal=journal)
     assert [event for event, _ in journal.events] == ["pending"]
     assert len(venue.exchange_orders("spot")) == 1
 
@@ -168,7 +168,7 @@ def test_exchange_refusal_is_order_rejected_and_journaled_failed(make_client, ve
     request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, type=OrderType.LIMIT_MAKER,
                            quantity=D("0.001"), price=D("31000"))  # above the market: it would take
     with pytest.raises(OrderRejected, match="refused by the exchange"):
-        client.place_order(request)
+        client.place_order(request, journal=journal)
     cid = journal.events[0][1]
     assert journal.events == [("pending", cid), ("failed", cid)]
     loads = venue.stats.requests("/api/v3/exchangeInfo")
@@ -177,10 +177,10 @@ def test_exchange_refusal_is_order_rejected_and_journaled_failed(make_client, ve
     assert venue.exchange_orders("spot") == [] or venue.exchange_orders("spot")[0]["status"] in ("REJECTED", "EXPIRED")
 
 
-def test_cancel_whose_answer_was_lost_reports_the_cancelled_order(make_client, venue):
+def test_cancel_whose_answer_was_lost_reports_the_cancelled_order(make_client, venue, journal):
     client = make_client()
     order = client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY,
-                                            type=OrderType.LIMIT, quantity=D("0.001"), price=D("25000")))
+                                            type=OrderType.LIMIT, quantity=D("0.001"), price=D("25000")), journal=journal)
     venue.faults.add(path=ORDER, method="DELETE", kind="reset_after_accept", count=1)
     cancelled = client.cancel_order("BTC/USDT", client_order_id=order.client_order_id)
     assert cancelled.status is OrderStatus.CANCELLED and client.open_orders("BTC/USDT") == []

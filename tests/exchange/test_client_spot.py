@@ -36,7 +36,7 @@ def test_rules_come_from_the_exchange(make_client, rules):
 
 def test_market_buy_reports_fill_average_and_commission(make_client, venue, journal):
     client = make_client()
-    order = client.place_order(buy(D("0.0123456")))
+    order = client.place_order(buy(D("0.0123456")), journal=journal)
     assert order.status is OrderStatus.FILLED and order.type is OrderType.MARKET
     assert order.filled == D("0.01234") and order.client_order_id.startswith("cc-")
     assert len(order.client_order_id) <= 36
@@ -47,9 +47,9 @@ def test_market_buy_reports_fill_average_and_commission(make_client, venue, jour
     assert [o["clientOrderId"] for o in venue.exchange_orders("spot")] == [order.client_order_id]
 
 
-def test_market_buy_by_quote_amount_spends_that_amount(make_client):
+def test_market_buy_by_quote_amount_spends_that_amount(make_client, journal):
     client = make_client()
-    order = client.place_order(buy(quote=D("100.009")))
+    order = client.place_order(buy(quote=D("100.009")), journal=journal)
     assert order.quote_filled <= D("100") and order.quote_filled > D("99.9")
     assert order.filled == order.quote_filled / order.average_price
 
@@ -63,10 +63,10 @@ def test_preview_normalises_and_estimates_the_fee_without_sending(make_client, v
     assert venue.stats.requests(ORDER) == before
 
 
-def test_order_below_the_minimum_is_refused_before_sending(make_client, venue):
+def test_order_below_the_minimum_is_refused_before_sending(make_client, venue, journal):
     client = make_client()
     with pytest.raises(InvalidOrder, match=r"buy at least 0\.00017 BTC \(≈ 5\.1 USDT\)"):
-        client.place_order(buy(D("0.0001")))
+        client.place_order(buy(D("0.0001")), journal=journal)
     assert venue.stats.requests(ORDER) == 0
 
 
@@ -75,16 +75,16 @@ def test_balance_check_names_the_shortfall_and_sends_nothing(make_client, venue,
     usdt = client.balances()["USDT"].free
     wanted = (usdt / D("30000") + D("1")).quantize(D("0.00001"))
     with pytest.raises(InsufficientBalance) as caught:
-        client.place_order(buy(wanted))
+        client.place_order(buy(wanted), journal=journal)
     assert caught.value.asset == "USDT" and caught.value.shortfall == wanted * D("30000") - usdt
     assert "short by" in str(caught.value)
     assert venue.stats.requests(ORDER) == 0 and journal.events == []
 
 
-def test_balances_are_cached_and_follow_own_orders(make_client, venue):
+def test_balances_are_cached_and_follow_own_orders(make_client, venue, journal):
     client = make_client()
     before = client.balances()
-    order = client.place_order(buy(D("0.01")))
+    order = client.place_order(buy(D("0.01")), journal=journal)
     after = client.balances()
     assert venue.stats.requests("/api/v3/account") == 1
     btc_before = before["BTC"].free if "BTC" in before else D(0)
@@ -93,19 +93,19 @@ def test_balances_are_cached_and_follow_own_orders(make_client, venue):
     assert client.balances(fresh=True) == after
 
 
-def test_partial_sell_leaving_dust_is_refused_and_sell_all_works(make_client, venue):
+def test_partial_sell_leaving_dust_is_refused_and_sell_all_works(make_client, venue, journal):
     client = make_client()
-    bought = client.place_order(buy(D("0.001")))
+    bought = client.place_order(buy(D("0.001")), journal=journal)
     held = bought.filled - bought.commission  # 0.000999 BTC
     with pytest.raises(InvalidOrder, match=r"would leave .* sell all 0\.00099 BTC instead"):
-        client.place_order(sell(D("0.0009")))
-    sold = client.sell_all("BTC/USDT")
+        client.place_order(sell(D("0.0009")), journal=journal)
+    sold = client.sell_all("BTC/USDT", journal=journal)
     assert sold.side is Side.SELL and sold.filled == D("0.00099") and held - sold.filled < D("0.00001")
 
 
-def test_limit_order_rests_and_is_cancelled_by_client_id(make_client):
+def test_limit_order_rests_and_is_cancelled_by_client_id(make_client, journal):
     client = make_client()
-    order = client.place_order(buy(D("0.001"), type=OrderType.LIMIT, price=D("25000.004")))
+    order = client.place_order(buy(D("0.001"), type=OrderType.LIMIT, price=D("25000.004")), journal=journal)
     assert order.status is OrderStatus.OPEN and order.price == D("25000")
     assert [o.client_order_id for o in client.open_orders("BTC/USDT")] == [order.client_order_id]
     assert [o.client_order_id for o in client.open_orders()] == [order.client_order_id]
@@ -115,9 +115,9 @@ def test_limit_order_rests_and_is_cancelled_by_client_id(make_client):
         client.cancel_order("BTC/USDT", client_order_id=order.client_order_id)
 
 
-def test_fetch_order_by_client_id(make_client):
+def test_fetch_order_by_client_id(make_client, journal):
     client = make_client()
-    placed = client.place_order(buy(D("0.001")))
+    placed = client.place_order(buy(D("0.001")), journal=journal)
     found = client.fetch_order("BTC/USDT", placed.client_order_id)
     assert (found.exchange_order_id, found.filled, found.commissions) == (
         placed.exchange_order_id, placed.filled, placed.commissions)
@@ -125,11 +125,11 @@ def test_fetch_order_by_client_id(make_client):
         client.fetch_order("BTC/USDT", "cc-never-sent")
 
 
-def test_oco_sell_is_placed_on_the_safe_ticks_and_cancelled(make_client):
+def test_oco_sell_is_placed_on_the_safe_ticks_and_cancelled(make_client, journal):
     client = make_client()
-    bought = client.place_order(buy(D("0.01")))
+    bought = client.place_order(buy(D("0.01")), journal=journal)
     held = bought.filled - bought.commission
-    oco = client.place_oco_sell("BTC/USDT", held, D("31000.001"), D("29000.001"))
+    oco = client.place_oco_sell("BTC/USDT", held, D("31000.001"), D("29000.001"), journal=journal)
     assert oco.take_profit.type is OrderType.LIMIT_MAKER and oco.take_profit.price == D("31000.01")
     assert oco.stop_loss.type is OrderType.STOP_LOSS_LIMIT and oco.stop_loss.stop_price == D("29000.01")
     assert oco.stop_loss.price == D("28855")  # 0.5 % below the stop, rounded down
@@ -139,11 +139,11 @@ def test_oco_sell_is_placed_on_the_safe_ticks_and_cancelled(make_client):
     assert client.open_orders("BTC/USDT") == []
 
 
-def test_oco_with_prices_on_the_wrong_side_is_refused(make_client):
+def test_oco_with_prices_on_the_wrong_side_is_refused(make_client, journal):
     client = make_client()
-    client.place_order(buy(D("0.01")))
+    client.place_order(buy(D("0.01")), journal=journal)
     with pytest.raises(InvalidOrder, match="take-profit > current price > stop"):
-        client.place_oco_sell("BTC/USDT", D("0.009"), D("29500"), D("29000"))
+        client.place_oco_sell("BTC/USDT", D("0.009"), D("29500"), D("29000"), journal=journal)
 
 
 def test_candles_are_closed_only(make_client, fake_time):
@@ -153,9 +153,9 @@ def test_candles_are_closed_only(make_client, fake_time):
     assert frame["ts"].iloc[-1].timestamp() + 60 <= fake_time.now
 
 
-def test_trades_since(make_client):
+def test_trades_since(make_client, journal):
     client = make_client()
-    order = client.place_order(buy(D("0.001")))
+    order = client.place_order(buy(D("0.001")), journal=journal)
     trades = client.trades("BTC/USDT")
     assert [t.exchange_order_id for t in trades] == [order.exchange_order_id] * len(trades)
     assert sum(t.quantity for t in trades) == order.filled
@@ -176,15 +176,15 @@ def test_nothing_listening_is_unreachable(make_client):
         make_client(base_url="http://127.0.0.1:9").ticker("BTC/USDT")
 
 
-def test_quote_amount_below_the_min_notional_is_refused(make_client, venue):
+def test_quote_amount_below_the_min_notional_is_refused(make_client, venue, journal):
     with pytest.raises(InvalidOrder, match="below the minimum order value 5 USDT for BTC/USDT"):
-        make_client().place_order(buy(quote=D("4")))
+        make_client().place_order(buy(quote=D("4")), journal=journal)
     assert venue.stats.requests(ORDER) == 0
 
 
-def test_preview_warns_of_a_sell_that_would_leave_dust(make_client):
+def test_preview_warns_of_a_sell_that_would_leave_dust(make_client, journal):
     client = make_client()
-    client.place_order(buy(D("0.001")))
+    client.place_order(buy(D("0.001")), journal=journal)
     preview = client.preview(sell(D("0.0009")))
     assert preview.quantity == D("0.0009") and (preview.fee, preview.fee_asset) == (D("0.027"), "USDT")
     assert any("sell all 0.00099 BTC instead" in w for w in preview.warnings)
@@ -220,13 +220,13 @@ def test_permissions_tell_what_the_keys_may_do(make_client):
     assert make_client().permissions() == {"trade": True, "withdraw": True, "deposit": True}
 
 
-def test_a_sell_of_exactly_ones_own_holding_may_leave_what_others_hold(make_client):
+def test_a_sell_of_exactly_ones_own_holding_may_leave_what_others_hold(make_client, journal):
     """A bot closing its own position leaves the rest of the account alone, even below the minimum."""
     client = make_client()
-    bought = client.place_order(buy(D("0.001")))
+    bought = client.place_order(buy(D("0.001")), journal=journal)
     request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.SELL, quantity=D("0.0009"),
                            keep_remainder=True)
-    sold = client.place_order(request)
+    sold = client.place_order(request, journal=journal)
     assert sold.filled == D("0.0009")
     left = client.balances(fresh=True)["BTC"].free
     assert left == bought.filled - bought.commission - sold.filled

@@ -54,7 +54,7 @@ def test_state_survives_stop_and_start(tmp_path: Path, spot_rules: Path, futures
         assert second.exchange_trades("futures") == before[3]
         spot, futures = clients(second)
         [position] = futures.fetch_positions(["BTC/USDT:USDT"])
-        assert position["leverage"] == 7 and position["contracts"] == 0.01
+        assert position["contracts"] == 0.01 and futures.fetch_leverage("BTC/USDT:USDT")["longLeverage"] == 7
         assert futures.fapiprivate_get_symbolconfig({"symbol": "ETHUSDT"})[0]["marginType"] == "ISOLATED"
         assert [o["id"] for o in futures.fetch_open_orders("BTC/USDT:USDT", None, None, {"trigger": True})] == [stop["id"]]
         assert spot.fetch_order(None, "BTC/USDT", {"origClientOrderId": "keep-me"})["status"] == "open"

@@ -299,8 +299,9 @@ def test_an_order_request_delayed_past_the_client_timeout_is_placed_once(venue: 
     venue.faults.add(path=ORDER_PATHS[Market.SPOT], method="POST", kind="latency", count=1, seconds=0.6)
     request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, quote_quantity=Decimal("20"),
                            client_order_id="slow-request-1")
+    db = Database.open(":memory:")
     try:
-        client.place_order(request)
+        client.place_order(request, journal=DbJournal(db, Owner(Venue.PAPER, Market.SPOT, "paper", None)))
     except ConsoleError:
         pass
     time.sleep(1.0)  # the delayed request lands

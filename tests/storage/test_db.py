@@ -41,6 +41,9 @@ def test_an_older_file_is_brought_up_to_date(data_dir: Path) -> None:
     trades.record(db.cursor(), make_trade(2, Side.SELL, "1", "130"))
     with db.transaction() as cur:  # back to how version 1 left the file
         cur.execute("DROP TABLE trade_days")
+        cur.execute("DROP TABLE outside_holdings")
+        cur.execute("DROP SEQUENCE outside_ids")
+        cur.execute("ALTER TABLE trades DROP COLUMN adjustment")
         cur.execute("DELETE FROM schema_migrations WHERE version >= 2")
     db.close()
     db = Database.open(path)

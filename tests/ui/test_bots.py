@@ -132,3 +132,42 @@ def test_on_the_live_venue_starting_bots_needs_a_confirmation(monkeypatch) -> No
     assert at.button(key="start_all").disabled
     at.checkbox(key="bots_live").check().run()
     assert not at.button(key="start_all").disabled
+
+
+def test_an_empty_size_or_max_daily_loss_is_refused_naming_the_field(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.text_input(key="new_size").input("")
+    submit(at, "Save bot")
+    assert not at.exception
+    assert "Size is empty; enter an amount in quote like 100" in texts(at.error)
+    at.text_input(key="new_size").input("100")
+    at.text_input(key="new_maxl").input("")
+    submit(at, "Save bot")
+    assert not at.exception
+    assert "Max daily loss (quote) is empty; enter an amount in quote like 100" in texts(at.error)
+    at.text_input(key="new_maxl").input("100")
+    at.text_input(key="new_maxp").input(" ")
+    submit(at, "Preview order")
+    assert "Max position (quote) is empty" in texts(at.error)
+    assert con.bots() == []
+
+
+def test_a_bot_holding_a_position_is_deleted_only_with_its_position_closed(con) -> None:
+    bot_id = con.create_bot(dca_form("holder"))
+    con.start_bot(bot_id)
+    con.engine.run_cycle()  # buys on its first tick
+    con.stop_bot(bot_id)
+    at = run_page("2_Bots.py")
+    at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
+    at.button(key="delete").click().run()
+    assert "bot holder holds" in texts(at.error) and "close its position and orders first" in texts(at.error)
+    assert [r.id for r in con.bots()] == [bot_id]
+    at.checkbox(key=f"delete_close_{bot_id}").check().run()
+    at.button(key="delete").click().run()
+    assert not at.exception
+    done = texts(at.success)
+    assert "Cancelled its orders and sold 0.0" in done and "BTC left over is yours now; deleted holder." in done
+    assert con.bots() == []
+    btc = con.holdings().set_index(["market", "holding"]).loc[("spot", "BTC")]
+    assert btc["difference"] == "0" and btc["bots"].startswith(f"#{bot_id} (deleted): 0")

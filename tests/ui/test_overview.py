@@ -23,7 +23,6 @@ def test_the_kill_switch_needs_a_confirmation_then_stops_every_bot(con) -> None:
     assert {m.label: m.value for m in at.metric}["Bots running"] == "1 / 1"
     button = at.button(key="kill_button")
     assert button.disabled
-    at.checkbox(key="kill_cancel").check()
     at.checkbox(key="kill_confirm").check().run()
     assert not at.button(key="kill_button").disabled
     at.button(key="kill_button").click().run()
@@ -41,12 +40,16 @@ def test_today_s_pnl_counts_manual_trades_too(con) -> None:
     assert metrics["PnL today, UTC (quote)"] == "0.00"  # a buy realises nothing
 
 
-def test_the_kill_switch_flattens_futures_positions_when_asked(con) -> None:
+def test_the_kill_switch_cancels_orders_and_closes_futures_positions(con) -> None:
     con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.01", amount_in="base")
+    price = con.last_price("spot", "BTC/USDT")
+    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001", price=str(int(price * 9 / 10)))
     at = run_page("1_Overview.py")
     assert "BTC/USDT" in set(frame(at, "unrealized_pnl")["symbol"])
-    at.checkbox(key="kill_flatten").check()
     at.checkbox(key="kill_confirm").check().run()
     at.button(key="kill_button").click().run()
-    assert "closed 0.01" in texts(at.success).replace("0.010", "0.01")
-    assert con.positions().empty
+    report = texts(at.success)
+    assert "Kill switch done" in report and not texts(at.error)
+    assert "closed the rest of the BTC/USDT futures position: buy 0.01 BTC/USDT (manual)" in report
+    assert "cancelled buy limit 0.001 BTC/USDT" in report
+    assert con.positions().empty and con.open_orders().empty

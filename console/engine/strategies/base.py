@@ -173,6 +173,13 @@ class Strategy:
         """Return the action once there are enough candles; subclasses implement it."""
         raise NotImplementedError
 
+    # Names among ``indicators()`` drawn in a pane of their own under the price (oscillators).
+    lower_pane: tuple[str, ...] = ()
+
+    def indicators(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> dict[str, pd.Series]:
+        """Return the lines this strategy decides from, one value per candle row, for the price chart."""
+        return {}
+
     def __repr__(self) -> str:
         return f"<strategy {self.name}>"
 

@@ -28,6 +28,10 @@ class BollingerBreakout(Strategy):
     def min_candles(self, params: Mapping[str, ParamValue]) -> int:
         return int(params["period"]) + 1
 
+    def indicators(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> dict[str, pd.Series]:
+        middle, upper, lower = bollinger(closes(candles), int(params["period"]), float(params["std"]))
+        return {"upper band": upper, "middle band": middle, "lower band": lower}
+
     def decide(
         self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
         position: PositionView, now: datetime,

@@ -34,6 +34,12 @@ class MaCross(Strategy):
                 "lower fast or raise slow"
             )
 
+    def indicators(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> dict[str, pd.Series]:
+        close = closes(candles)
+        kind = str(params["ma_type"])
+        return {f"fast {kind.upper()}({params['fast']})": moving_average(close, int(params["fast"]), kind),
+                f"slow {kind.upper()}({params['slow']})": moving_average(close, int(params["slow"]), kind)}
+
     def decide(
         self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
         position: PositionView, now: datetime,

@@ -36,6 +36,13 @@ class RsiReversion(Strategy):
                 "lower oversold or raise overbought"
             )
 
+    lower_pane = ("RSI", "oversold", "overbought")
+
+    def indicators(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> dict[str, pd.Series]:
+        rsi = wilder_rsi(closes(candles), int(params["period"]))
+        return {"RSI": rsi, "oversold": pd.Series(float(params["oversold"]), index=rsi.index),
+                "overbought": pd.Series(float(params["overbought"]), index=rsi.index)}
+
     def decide(
         self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
         position: PositionView, now: datetime,

@@ -1,0 +1,116 @@
+"""Every request the console sends, across its flows, holds against Binance's parameter tables.
+
+The paper exchange records each request as it arrives (before it checks it); each one is then held
+against the tables taken from Binance's spec (console.paper.params). The flows: bots entering and
+exiting on spot and futures with and without take-profit / stop-loss, the ticket (market, limit,
+OCO, leverage, close, cancel) and the kill switch with orders resting and positions open.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from console.config import load_settings
+from console.domain import Market
+from console.paper.params import ENDPOINTS, validate
+from console.paper.protocol import ApiError
+from console.service import Console
+from console.storage import trades
+from tests.engine.conftest import spot_bot
+
+Seen = list[tuple[str, str, dict[str, str]]]
+INTERNAL = ("remainder", "keep_remainder", "bot", "bot_id", "owner", "journal", "behind")
+
+
+def record(exchange) -> Seen:
+    seen: Seen = []
+    exchange.observers.append(lambda method, path, params: seen.append((method, path, dict(params))))
+    return seen
+
+
+def refused(seen: Seen) -> list[str]:
+    """Every recorded request the tables refuse, as 'METHOD path: code msg (params)'."""
+    bad = []
+    for method, path, params in seen:
+        if (method, path) not in ENDPOINTS:
+            bad.append(f"{method} {path}: no such endpoint in Binance's spec")
+            continue
+        try:
+            validate(method, path, params)
+        except ApiError as e:
+            shown = {k: v for k, v in params.items() if k != "signature"}
+            bad.append(f"{method} {path}: {e.code} {e.msg} ({shown})")
+        leaked = [k for k in params if k in INTERNAL]
+        if leaked:
+            bad.append(f"{method} {path}: internal field(s) {leaked} on the wire")
+    return bad
+
+
+def endpoints(seen: Seen) -> set[tuple[str, str]]:
+    return {(method, path) for method, path, _ in seen}
+
+
+def test_bots_on_both_markets_with_and_without_protection_send_only_what_binance_reads(stack):
+    seen = record(stack.exchange)
+    ids = [
+        stack.add_bot(**spot_bot(name="spot plain")),
+        stack.add_bot(**spot_bot(name="spot protected", take_profit_pct=Decimal("1.5"),
+                                 stop_loss_pct=Decimal("1.5"))),
+        stack.add_bot(**spot_bot(name="perp plain", market=Market.FUTURES, leverage=3, allow_short=True)),
+        stack.add_bot(**spot_bot(name="perp protected", market=Market.FUTURES, leverage=2, allow_short=True,
+                                 take_profit_pct=Decimal("1.5"), stop_loss_pct=Decimal("1.5"))),
+        stack.add_bot(**spot_bot(name="dca", strategy="dca",
+                                 params={"interval_hours": 4, "max_entries": 3, "take_profit_pct": 1})),
+    ]
+    for bot_id in ids:
+        stack.engine.start_bot(bot_id)
+    stack.cycles(120)
+    cur = stack.db.cursor()
+    for bot_id in ids:
+        sides = {t.side for t in trades.for_bot(cur, bot_id)}
+        assert len(sides) == 2, f"bot {bot_id} should have entered and exited in 120 hours: {sides}"
+    assert refused(seen) == []
+    hit = endpoints(seen)
+    for needed in [("POST", "/api/v3/order"), ("POST", "/api/v3/orderList/oco"), ("POST", "/fapi/v1/order"),
+                   ("POST", "/fapi/v1/leverage"), ("POST", "/fapi/v1/marginType"), ("POST", "/fapi/v1/algoOrder")]:
+        assert needed in hit, f"the flows never sent {needed}"
+
+
+@pytest.fixture
+def console(tmp_path):
+    con = Console(load_settings({"CONSOLE_DATA_DIR": str(tmp_path / "data")}), start_engine=False)
+    yield con
+    con.close()
+
+
+def test_the_ticket_and_the_kill_switch_send_only_what_binance_reads(console):
+    con = console
+    seen = record(con.paper.exchange)
+    btc = con.last_price("spot", "BTC/USDT")
+    con.preview_order(market="spot", symbol="BTC/USDT", side="buy", amount="50", amount_in="quote")
+    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    resting = con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
+                              price=str((btc * Decimal("0.9")).quantize(Decimal("0.01"))))
+    con.cancel_order("spot", "BTC/USDT", resting.client_order_id)
+    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
+                    price=str((btc * Decimal("0.95")).quantize(Decimal("0.01"))))
+    con.place_oco(symbol="BTC/USDT", quantity="0.0005",
+                  take_profit=str((btc * Decimal("1.05")).quantize(Decimal("0.01"))),
+                  stop_loss=str((btc * Decimal("0.95")).quantize(Decimal("0.01"))))
+    con.set_leverage("ETH/USDT", 4)
+    con.place_order(market="futures", symbol="ETH/USDT", side="buy", amount="0.05")
+    con.close_position("ETH/USDT")
+    con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.002")
+    eth = con.last_price("futures", "ETH/USDT")
+    con.place_order(market="futures", symbol="ETH/USDT", side="buy", amount="0.05",
+                    price=str((eth * Decimal("0.97")).quantize(Decimal("0.01"))))
+    report = con.kill_switch(sell_spot=True)
+    assert report.complete, str(report)
+    assert con.open_orders().empty
+    assert refused(seen) == []
+    hit = endpoints(seen)
+    for needed in [("POST", "/api/v3/order"), ("DELETE", "/api/v3/order"), ("POST", "/api/v3/orderList/oco"),
+                   ("DELETE", "/api/v3/orderList"), ("POST", "/fapi/v1/leverage"), ("POST", "/fapi/v1/order"),
+                   ("DELETE", "/fapi/v1/order")]:
+        assert needed in hit, f"the flows never sent {needed}"
