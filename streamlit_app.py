@@ -5,7 +5,7 @@ from console import ui
 
 st.set_page_config(page_title="Binance console", page_icon=":material/candlestick_chart:", layout="wide")
 
-ui.console()  # start the engine and the paper exchange once; a bad setting stops here with the fix
+ui.console()  # start the engine (and, on paper, the paper exchange) once; a bad setting stops here with the fix
 
 pages = [
     st.Page("pages/1_Overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -1,7 +1,7 @@
 """A market order through the console's order path versus bare ccxt, side by side.
 
 One paper exchange adds 10 ms of latency to every request (a network near the exchange). The
-console path is ExchangeClient.place_order as the engine runs it: normalise, balance check (from
+console path is SpotClient.place_order as the engine runs it: normalise, balance check (from
 the cache), journal as pending in a DuckDB file (the engine's DbJournal), send, parse, and hand the
 answer to the engine's writer, which journals it and records the trade behind the order. The client path is the same without a journal, and the bare path is ccxt's create_order on
 an exchange configured the same way. Runs are interleaved and the medians compared; the time spent in each journal call is
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 from console.domain import Market, Order, OrderRequest, Side, Venue  # noqa: E402
 from console.engine.recorder import DbJournal, Owner  # noqa: E402
 from console.engine.writer import Writer  # noqa: E402
-from console.exchange.client import ExchangeClient  # noqa: E402
 from console.exchange.connect import make_ccxt  # noqa: E402
+from console.exchange.spot import SpotClient  # noqa: E402
 from console.paper import PaperExchange  # noqa: E402
 from console.storage.db import Database  # noqa: E402
 
@@ -81,8 +81,8 @@ def main() -> None:
         writer = Writer()
         journal = TimedJournal(db, writer)
         options = dict(base_url=base_url, api_key=KEY, api_secret=SECRET)
-        journaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
-        unjournaled = ExchangeClient(Venue.PAPER, Market.SPOT, **options)
+        journaled = SpotClient(Venue.PAPER, **options)
+        unjournaled = SpotClient(Venue.PAPER, **options)
         bare = make_ccxt(Market.SPOT, **options)
         bare.load_markets()
 

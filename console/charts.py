@@ -192,7 +192,8 @@ def price_chart(frame: pd.DataFrame | None, trades: pd.DataFrame | None = None,
                          height=520 if rows == 1 else 640)
     figure.update_xaxes(rangeslider_visible=False)
     _layout(figure, title, y_title="price")
-    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    figure.update_layout(showlegend=len(figure.data) > 1 + has_volume,
+                         legend={"orientation": "h", "y": 1.0, "x": 1.0, "yanchor": "bottom", "xanchor": "right"})
     return figure
 
 

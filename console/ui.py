@@ -18,7 +18,7 @@ from console.config import load_settings
 from console.domain import BotConfig, Market, Sizing, Venue, WorkingType
 from console.errors import ConsoleError
 from console.service import Console
-from console.service_bots import FIELD_LABELS as _LABELS  # the names errors use too
+from console.service.bots import FIELD_LABELS as _LABELS  # the names errors use too
 
 T = TypeVar("T")
 REFRESH_SECONDS = 2
@@ -29,7 +29,7 @@ def _release(console: Console) -> None:
     console.close()
 
 
-@st.cache_resource(show_spinner="Starting the console and its paper exchange…", on_release=_release)
+@st.cache_resource(show_spinner="Starting the console…", on_release=_release)
 def _console() -> Console:
     return Console(load_settings())
 
@@ -53,7 +53,8 @@ def page(title: str) -> Console:
 
 
 def banner(con: Console) -> None:
-    """Show the venue on top of the page: PAPER (and where its prices come from), DEMO or LIVE."""
+    """Show the venue on top of the page: PAPER (and where its prices come from), DEMO or LIVE; and,
+    when the venue has no keys yet, where to add them."""
     info = con.banner()
     if info.venue is Venue.LIVE:
         st.error(f"**{info.text}** · orders here spend real money", icon=":material/warning:")
@@ -61,6 +62,18 @@ def banner(con: Console) -> None:
         st.warning(f"**{info.text}** · no real money", icon=":material/science:")
     else:
         st.info(f"**{info.text}**", icon=":material/science:")
+    missing = account_missing(con)
+    if missing:
+        st.warning(missing[:1].upper() + missing[1:] + ".", icon=":material/key:")
+
+
+def account_missing(con: Console) -> str:
+    """Why the console's venue has no account to trade with, with the fix; '' when it has one."""
+    try:
+        con.default_account()
+    except ConsoleError as e:
+        return str(e)
+    return ""
 
 
 # -- errors and notices ------------------------------------------------------------------------
@@ -121,7 +134,7 @@ def callback(area: str, fn: Callable[..., Any], *args: Any, done: str = "", **kw
 
 def symbol_picker(con: Console, market: str, key: str, label: str = "Symbol") -> str:
     """A symbol select box for ``market``; a text box when the venue cannot list its symbols."""
-    names = attempt(con.symbols, market, default=[]) or []
+    names = attempt(con.orders.symbols, market, default=[]) or []
     if names:
         index = names.index("BTC/USDT") if "BTC/USDT" in names else 0
         return st.selectbox(label, names, index=index, key=f"{key}_{market}")
@@ -176,7 +189,7 @@ def show_preview(preview: Any, key: str) -> None:
 
 def difference_resolver(con: Console) -> None:
     """Resolve a difference between the account and the books: assign it to a bot, close it, accept it."""
-    found = attempt(con.differences, default=[]) or []
+    found = attempt(con.holdings.differences, default=[]) or []
     if not found:
         return
     with st.container(border=True):
@@ -191,7 +204,9 @@ def difference_resolver(con: Console) -> None:
                 return
             names = dict(chosen.bots)
             args = (*args, st.selectbox("Bot", list(names), format_func=names.get, key="diff_bot"))
-        action = {"assign": con.assign_difference, "close": con.close_difference, "accept": con.accept_difference}[way]
+        held = con.holdings
+        action = {"assign": held.assign_difference, "close": held.close_difference,
+                  "accept": held.accept_difference}[way]
         sure = st.checkbox("I confirm", key="diff_confirm")
 
         def resolve() -> None:
@@ -218,13 +233,13 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[d
     Strategy and market sit outside the form because the fields below depend on them.
     """
     config = config or _default_config(con)
-    names = list(con.strategies())
+    names = list(con.bots.strategies())
     cols = st.columns(2)
     strategy = cols[0].selectbox(_LABELS["strategy"], names, index=names.index(config.strategy), key=f"{key}_strategy",
-                                 format_func=lambda n: con.strategies()[n].title)
+                                 format_func=lambda n: con.bots.strategies()[n].title)
     market = cols[1].radio(_LABELS["market"], [m.value for m in Market], index=list(Market).index(config.market),
                            horizontal=True, key=f"{key}_market")
-    st.caption(con.strategies()[strategy].description)
+    st.caption(con.bots.strategies()[strategy].description)
     with st.form(f"{key}_form", border=True):
         left, right = st.columns(2)
         form: dict[str, Any] = {"strategy": strategy, "market": market, "venue": config.venue.value,
@@ -268,10 +283,10 @@ _TRIGGER_LABELS = {WorkingType.MARK_PRICE.value: "mark price", WorkingType.CONTR
 
 
 def _strategy_params(con: Console, strategy: str, config: BotConfig, key: str) -> dict[str, Any]:
-    specs = con.strategies()[strategy].params
+    specs = con.bots.strategies()[strategy].params
     if not specs:
         return {}
-    st.markdown(f"**{con.strategies()[strategy].title} parameters**")
+    st.markdown(f"**{con.bots.strategies()[strategy].title} parameters**")
     values: dict[str, Any] = {}
     columns = st.columns(min(3, len(specs)))
     current = config.params if config.strategy == strategy else {}

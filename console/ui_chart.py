@@ -16,7 +16,7 @@ REFRESH_SECONDS = 10
 
 def price_panel(con: Console) -> None:
     """An expander with a bot picker, a window picker and the bot's price chart."""
-    records = ui.attempt(con.bots, default=[]) or []
+    records = ui.attempt(con.bots.all, default=[]) or []
     if not records:
         return
     with st.expander("Price chart", icon=":material/candlestick_chart:"):

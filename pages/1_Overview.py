@@ -12,32 +12,33 @@ con = ui.page("Overview")
 @st.fragment(run_every=ui.REFRESH_SECONDS)
 def live_panel() -> None:
     """Engine status and account state, refreshed every few seconds."""
-    status = ui.attempt(con.bot_status)
+    status = ui.attempt(con.bots.status)
     running = 0 if status is None or status.empty else int((status["state"] == "running").sum())
     today = datetime.now(timezone.utc).date()
-    filters = ui.attempt(con.filters, start=today, end=today)
-    today_pnl = ui.attempt(con.analytics, filters) if filters is not None else None
+    filters = ui.attempt(con.analytics.filters, start=today, end=today)
+    today_pnl = ui.attempt(con.analytics.bundle, filters) if filters is not None else None
     kpis = today_pnl.kpis if today_pnl is not None else None
-    engine = "running" if con.engine_running() else "stopped"
+    engine = "running" if con.overview.engine_running() else "stopped"
     cols = st.columns(4)
     cols[0].metric("Engine", engine)
     cols[1].metric("Bots running", f"{running} / {0 if status is None else len(status)}")
     cols[2].metric("PnL today, UTC (quote)", ui.money(kpis["net_pnl"]) if kpis else "—")
     cols[3].metric("Trades today", f"{kpis['trades']:,}" if kpis else "—")
 
-    left, right = st.columns(2)
-    with left:
-        st.subheader("Balances")
-        balances = ui.attempt(con.balances)
-        if balances is not None:
-            st.dataframe(balances, hide_index=True, key="balances")
-    with right:
-        st.subheader("Open positions (futures)")
-        ui.table(ui.attempt(con.positions), "No open positions.")
-    st.subheader("Open orders")
-    ui.table(ui.attempt(con.open_orders), "No open orders.")
+    if not ui.account_missing(con):  # else the banner says where to add the keys
+        left, right = st.columns(2)
+        with left:
+            st.subheader("Balances")
+            balances = ui.attempt(con.overview.balances)
+            if balances is not None:
+                st.dataframe(balances, hide_index=True, key="balances")
+        with right:
+            st.subheader("Open positions (futures)")
+            ui.table(ui.attempt(con.overview.positions), "No open positions.")
+        st.subheader("Open orders")
+        ui.table(ui.attempt(con.overview.open_orders), "No open orders.")
     st.subheader("Positions: the account against the bots and the manual book")
-    held = ui.attempt(con.holdings)
+    held = ui.attempt(con.holdings.table)
     ui.table(held, "Nothing held or traded yet.", key="holdings")
     ui.show("holdings")
     if held is not None and held["state"].str.startswith("differs").any():

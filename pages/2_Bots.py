@@ -15,10 +15,11 @@ def bot_panel() -> None:
     armed = ui.live_confirmed(con, "bots")  # on the live venue, starting needs a confirmation
     top = st.columns([1, 1, 4])
     top[0].button("▶ Start all", key="start_all", disabled=not armed,
-                  on_click=ui.callback("bots", con.start_all, done="Started all bots"))
-    top[1].button("■ Stop all", key="stop_all", on_click=ui.callback("bots", con.stop_all, done="Stopped all bots"))
+                  on_click=ui.callback("bots", con.bots.start_all, done="Started all bots"))
+    top[1].button("■ Stop all", key="stop_all",
+                  on_click=ui.callback("bots", con.bots.stop_all, done="Stopped all bots"))
     ui.show("bots")
-    status = ui.attempt(con.bot_status)
+    status = ui.attempt(con.bots.status)
     if status is None:
         return
     if status.empty:
@@ -32,19 +33,19 @@ def bot_panel() -> None:
         cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))
         if row.state == "running":
             cols[2].button("■ Stop", key=f"stop_{row.bot_id}",
-                           on_click=ui.callback("bots", con.stop_bot, row.bot_id, done=f"Stopped {row.name}"))
+                           on_click=ui.callback("bots", con.bots.stop, row.bot_id, done=f"Stopped {row.name}"))
         else:
             cols[2].button("▶ Start", key=f"start_{row.bot_id}", type="primary", disabled=not armed,
-                           on_click=ui.callback("bots", con.start_bot, row.bot_id, done=f"Started {row.name}"))
+                           on_click=ui.callback("bots", con.bots.start, row.bot_id, done=f"Started {row.name}"))
 
 
 def validated(form: dict, action: str, key: str) -> bool:
     """Validate the form and preview the first order; True when it is fine to save."""
-    config = ui.attempt(con.bot_config, form)
+    config = ui.attempt(con.bots.config, form)
     if config is None:
         return False
     with st.spinner("Checking the order against the exchange's rules…"):
-        preview = ui.attempt(con.preview_bot, config)
+        preview = ui.attempt(con.bots.preview, config)
     if preview is None:
         return False
     st.caption("First order, normalised to the exchange's rules:")
@@ -55,14 +56,14 @@ def validated(form: dict, action: str, key: str) -> bool:
 bot_panel()
 ui_chart.price_panel(con)
 st.divider()
-records = ui.attempt(con.bots, default=[]) or []
+records = ui.attempt(con.bots.all, default=[]) or []
 names = {r.id: r.config.name for r in records}
 new_tab, edit_tab, log_tab = st.tabs(["New bot", "Edit, clone or delete", "Event log"])
 
 with new_tab:
     ui.show("new")
     form, action = ui.bot_form(con, "new")
-    if action and validated(form, action, "new") and ui.attempt(con.create_bot, form) is not None:
+    if action and validated(form, action, "new") and ui.attempt(con.bots.create, form) is not None:
         ui.done("new", f"Created bot {form['name']} (stopped): start it from the table above.")
 
 with edit_tab:
@@ -73,25 +74,25 @@ with edit_tab:
         chosen = st.selectbox("Bot", list(names), format_func=names.get, key="edit_bot")
         record = next(r for r in records if r.id == chosen)
         form, action = ui.bot_form(con, f"edit{chosen}", record.config)
-        if action and validated(form, action, "edit") and ui.succeeded(con.update_bot, chosen, form):
+        if action and validated(form, action, "edit") and ui.succeeded(con.bots.update, chosen, form):
             ui.done("edit", f"Saved {form['name']}.")
         clone_col, delete_col = st.columns(2)
         with clone_col:
             clone_name = st.text_input("Clone as", value=f"{record.config.name} copy", key=f"clone_name_{chosen}")
-            if st.button("Clone", key="clone") and ui.succeeded(con.clone_bot, chosen, clone_name):
+            if st.button("Clone", key="clone") and ui.succeeded(con.bots.clone, chosen, clone_name):
                 ui.done("edit", f"Cloned {record.config.name} into {clone_name}.")
         with delete_col:
             sure = st.checkbox(f"I want to delete {record.config.name}", key=f"delete_confirm_{chosen}")
             close = st.checkbox("Close its position and cancel its orders at market first", key=f"delete_close_{chosen}",
                                 help="a bot holding a position or with open orders is deleted only with this")
             if st.button("Delete", key="delete", disabled=not sure):
-                deleted = ui.attempt(con.delete_bot, chosen, close=close)
+                deleted = ui.attempt(con.bots.delete, chosen, close=close)
                 if deleted is not None:
                     ui.done("edit", deleted[:1].upper() + deleted[1:] + ".")
 
 with log_tab:
     options = [None, *names]
     which = st.selectbox("Bot", options, format_func=lambda i: "every bot" if i is None else names[i], key="log_bot")
-    log = ui.attempt(con.bot_events, which, 200)
+    log = ui.attempt(con.bots.events, which, 200)
     if log is not None:
         st.dataframe(log, hide_index=True)

@@ -4,12 +4,14 @@ import streamlit as st
 from console import ui
 
 con = ui.page("Order ticket")
+if ui.account_missing(con):
+    st.stop()  # the banner says where to add the keys
 
 
 def place(ticket: dict) -> None:
     """Send the previewed order."""
     try:
-        order = con.place_order(**ticket)
+        order = con.orders.place(**ticket)
     except ui.ConsoleError as e:
         ui.note("ticket", "error", str(e))
         return
@@ -24,7 +26,7 @@ def open_panel() -> None:
     """Open positions and orders with close/cancel buttons, refreshed every few seconds."""
     ui.show("open")
     st.subheader("Futures positions")
-    positions = ui.attempt(con.positions)
+    positions = ui.attempt(con.overview.positions)
     if positions is not None and positions.empty:
         st.caption("No open positions.")
     for row in [] if positions is None else positions.itertuples():
@@ -32,9 +34,9 @@ def open_panel() -> None:
         cols[0].markdown(f"**{row.symbol}** {row.side} {ui.plain(row.quantity)} @ {ui.plain(row.entry_price)} · "
                          f"uPnL {ui.money(row.unrealized_pnl)} · {row.leverage}x")
         cols[1].button("Close", key=f"close_{row.symbol}", on_click=ui.callback(
-            "open", con.close_position, row.symbol, done=f"Closed the {row.symbol} position"))
+            "open", con.orders.close_position, row.symbol, done=f"Closed the {row.symbol} position"))
     st.subheader("Open orders")
-    orders = ui.attempt(con.open_orders)
+    orders = ui.attempt(con.overview.open_orders)
     if orders is not None and orders.empty:
         st.caption("No open orders.")
     for row in [] if orders is None else orders.itertuples():
@@ -43,7 +45,7 @@ def open_panel() -> None:
         cols[0].markdown(f"**{row.symbol}** {row.market} {row.side} {row.type.replace('_', ' ')} "
                          f"{ui.plain(row.quantity)} @ {ui.plain(row.price)}{stop}")
         cols[1].button("Cancel", key=f"cancel_{row.client_order_id}", on_click=ui.callback(
-            "open", con.cancel_order, row.market, row.symbol, row.client_order_id,
+            "open", con.orders.cancel, row.market, row.symbol, row.client_order_id,
             done=f"Cancelled {row.client_order_id}"))
 
 
@@ -61,7 +63,7 @@ with ticket_col:
     ticket = {"market": market, "symbol": symbol, "side": side, "amount": amount,
               "amount_in": amount_in, "reduce_only": reduce_only}
     if st.button("Preview", key="ticket_preview_button"):
-        preview = ui.attempt(con.preview_order, **ticket)
+        preview = ui.attempt(con.orders.preview, **ticket)
         if preview is not None:
             st.session_state["ticket_preview"] = (ticket, preview)
     ui.show("ticket")
@@ -81,14 +83,14 @@ with ticket_col:
         take_profit = cols[1].text_input("Take-profit price", key="oco_tp")
         stop_loss = cols[2].text_input("Stop-loss price", key="oco_sl")
         if st.form_submit_button("Place OCO sell"):
-            oco = ui.attempt(con.place_oco, symbol=oco_symbol, quantity=quantity,
+            oco = ui.attempt(con.orders.place_oco, symbol=oco_symbol, quantity=quantity,
                              take_profit=take_profit, stop_loss=stop_loss)
             if oco is not None:
                 st.success(f"OCO {oco.list_id} placed: take-profit {take_profit}, stop-loss {stop_loss}")
     with lev_tab, st.form("leverage"):
         lev_symbol = st.text_input("Symbol", value=symbol, key="lev_symbol").strip().upper()
         leverage = st.number_input("Leverage", 1, 125, value=1, key="lev_value")
-        if st.form_submit_button("Set leverage") and ui.succeeded(con.set_leverage, lev_symbol, leverage):
+        if st.form_submit_button("Set leverage") and ui.succeeded(con.orders.set_leverage, lev_symbol, leverage):
             st.success(f"{lev_symbol} futures leverage set to {leverage}x")
 
 with open_col:

@@ -6,22 +6,22 @@ from console import charts, ui
 con = ui.page("Trades & PnL")
 TABLE_ROWS = 500
 
-bots = {r.id: r.config.name for r in ui.attempt(con.bots, default=[]) or []}
+bots = {r.id: r.config.name for r in ui.attempt(con.bots.all, default=[]) or []}
 with st.container(border=True):
     cols = st.columns([1, 1, 2, 2, 1, 1])
     start = cols[0].date_input("From", value=None, key="pnl_start", help="empty: since the first trade")
     end = cols[1].date_input("To", value=None, key="pnl_end", help="empty: up to now")
     chosen_bots = cols[2].multiselect("Bots", list(bots), format_func=lambda i: bots.get(i, str(i)), key="pnl_bots")
-    symbols = cols[3].multiselect("Symbols", ui.attempt(con.traded_symbols, default=[]) or [], key="pnl_symbols")
+    symbols = cols[3].multiselect("Symbols", ui.attempt(con.analytics.symbols, default=[]) or [], key="pnl_symbols")
     market = cols[4].selectbox("Market", ["all", "spot", "futures"], key="pnl_market")
     venue = cols[5].selectbox("Venue", ["all", "paper", "demo", "live"], key="pnl_venue")
 
-filters = ui.attempt(con.filters, start=start, end=end, bots=tuple(chosen_bots), symbols=tuple(symbols),
+filters = ui.attempt(con.analytics.filters, start=start, end=end, bots=tuple(chosen_bots), symbols=tuple(symbols),
                      market=None if market == "all" else market, venue=None if venue == "all" else venue)
 if filters is None:
     st.stop()
 with st.spinner("Computing PnL…"):
-    bundle = ui.attempt(con.analytics, filters)
+    bundle = ui.attempt(con.analytics.bundle, filters)
 if bundle is None:
     st.stop()
 
@@ -40,13 +40,13 @@ right.plotly_chart(charts.daily_pnl_bars(bundle.daily), key="chart_daily")
 left.plotly_chart(charts.pnl_by_bot(bundle.per_bot), key="chart_bots")
 right.plotly_chart(charts.pnl_by_symbol(bundle.per_symbol), key="chart_symbols")
 left.plotly_chart(charts.drawdown(bundle.drawdown), key="chart_drawdown")
-right.plotly_chart(charts.equity_curve(ui.attempt(con.equity, filters)), key="chart_equity")
+right.plotly_chart(charts.equity_curve(ui.attempt(con.analytics.equity, filters)), key="chart_equity")
 
 st.subheader("Trades")
-table = ui.attempt(con.trades_table, filters, TABLE_ROWS)
+table = ui.attempt(con.analytics.trades, filters, TABLE_ROWS)
 if table is not None:
     if len(table) == TABLE_ROWS:
         st.caption(f"The latest {TABLE_ROWS} trades; download the CSV for all {kpis['trades']:,}.")
     st.dataframe(table, hide_index=True, key="trade_table")
-st.download_button("Download trades as CSV", data=lambda: con.trades_csv(filters), file_name="trades.csv",
+st.download_button("Download trades as CSV", data=lambda: con.analytics.trades_csv(filters), file_name="trades.csv",
                    mime="text/csv", key="trades_csv", on_click="ignore")

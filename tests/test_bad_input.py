@@ -18,7 +18,7 @@ from console.storage.db import Database
 @pytest.fixture(scope="module")
 def console(tmp_path_factory):
     c = Console(load_settings({"CONSOLE_DATA_DIR": str(tmp_path_factory.mktemp("bad-input"))}))
-    c.create_bot(bot(name="taken"))
+    c.bots.create(bot(name="taken"))
     yield c
     c.close()
 
@@ -43,61 +43,61 @@ Case = tuple[str, Callable[[Console], object], str]
 
 CASES: list[Case] = [
     # the bot form
-    ("negative size", lambda c: c.create_bot(bot(size="-5")), "must be a positive number"),
-    ("NaN size", lambda c: c.create_bot(bot(size="NaN")), "not a finite number"),
-    ("infinite size", lambda c: c.create_bot(bot(size="inf")), "not a finite number"),
-    ("malformed size", lambda c: c.create_bot(bot(size="12,5")), "write it like 0.001"),
-    ("size below the minimum notional", lambda c: c.create_bot(bot(size="1")), "at least"),
-    ("unknown symbol", lambda c: c.create_bot(bot(symbol="FOO/USDT")), "pick a listed symbol"),
-    ("symbol without a slash", lambda c: c.create_bot(bot(symbol="BTCUSDT")), "must look like BTC/USDT"),
-    ("unknown timeframe", lambda c: c.create_bot(bot(timeframe="7m")), "must be one of"),
-    ("unknown strategy", lambda c: c.create_bot(bot(strategy="macd")), "use one of"),
-    ("fast period above slow", lambda c: c.create_bot(bot(params={"fast": 50, "slow": 20})), "lower fast or raise slow"),
-    ("period not a number", lambda c: c.create_bot(bot(strategy="rsi", params={"period": "abc"})), "write e.g."),
+    ("negative size", lambda c: c.bots.create(bot(size="-5")), "must be a positive number"),
+    ("NaN size", lambda c: c.bots.create(bot(size="NaN")), "not a finite number"),
+    ("infinite size", lambda c: c.bots.create(bot(size="inf")), "not a finite number"),
+    ("malformed size", lambda c: c.bots.create(bot(size="12,5")), "write it like 0.001"),
+    ("size below the minimum notional", lambda c: c.bots.create(bot(size="1")), "at least"),
+    ("unknown symbol", lambda c: c.bots.create(bot(symbol="FOO/USDT")), "pick a listed symbol"),
+    ("symbol without a slash", lambda c: c.bots.create(bot(symbol="BTCUSDT")), "must look like BTC/USDT"),
+    ("unknown timeframe", lambda c: c.bots.create(bot(timeframe="7m")), "must be one of"),
+    ("unknown strategy", lambda c: c.bots.create(bot(strategy="macd")), "use one of"),
+    ("fast period above slow", lambda c: c.bots.create(bot(params={"fast": 50, "slow": 20})), "lower fast or raise slow"),
+    ("period not a number", lambda c: c.bots.create(bot(strategy="rsi", params={"period": "abc"})), "write e.g."),
     ("oversold above overbought",
-     lambda c: c.create_bot(bot(strategy="rsi", params={"oversold": 80, "overbought": 20})), "below"),
-    ("unknown strategy parameter", lambda c: c.create_bot(bot(params={"fats": 3})), "use fast, slow"),
-    ("take profit over 100 %", lambda c: c.create_bot(bot(take_profit_pct="150")), "between 0 and 100"),
-    ("negative stop loss", lambda c: c.create_bot(bot(stop_loss_pct="-1")), "between 0 and 100"),
-    ("fraction sizing above 1", lambda c: c.create_bot(bot(sizing="balance_fraction", size="5")), "(0, 1]"),
-    ("risk sizing without a stop", lambda c: c.create_bot(bot(sizing="risk_per_trade", size="0.01")), "needs a stop-loss"),
-    ("unknown sizing", lambda c: c.create_bot(bot(sizing="martingale")), "is not one of"),
-    ("empty name", lambda c: c.create_bot(bot(name="  ")), "give the bot a name"),
-    ("duplicate name", lambda c: c.create_bot(bot(name="taken")), "choose another name"),
-    ("leverage on spot", lambda c: c.create_bot(bot(leverage="3")), "futures only"),
-    ("leverage zero", lambda c: c.create_bot(futures(leverage="0")), "between 1 and 125"),
-    ("leverage 200", lambda c: c.create_bot(futures(leverage="200")), "between 1 and 125"),
-    ("leverage not a number", lambda c: c.create_bot(futures(leverage="x")), "whole number"),
-    ("short on spot", lambda c: c.create_bot(bot(allow_short=True)), "cannot go short"),
-    ("unknown market", lambda c: c.create_bot(bot(market="options")), "is not one of"),
-    ("zero trades a day", lambda c: c.create_bot(bot(max_trades_per_day="0")), "at least 1"),
-    ("negative daily loss", lambda c: c.create_bot(bot(max_daily_loss="-10")), "positive amount"),
-    ("unknown setting", lambda c: c.create_bot(bot(colour="blue")), "remove them"),
+     lambda c: c.bots.create(bot(strategy="rsi", params={"oversold": 80, "overbought": 20})), "below"),
+    ("unknown strategy parameter", lambda c: c.bots.create(bot(params={"fats": 3})), "use fast, slow"),
+    ("take profit over 100 %", lambda c: c.bots.create(bot(take_profit_pct="150")), "between 0 and 100"),
+    ("negative stop loss", lambda c: c.bots.create(bot(stop_loss_pct="-1")), "between 0 and 100"),
+    ("fraction sizing above 1", lambda c: c.bots.create(bot(sizing="balance_fraction", size="5")), "(0, 1]"),
+    ("risk sizing without a stop", lambda c: c.bots.create(bot(sizing="risk_per_trade", size="0.01")), "needs a stop-loss"),
+    ("unknown sizing", lambda c: c.bots.create(bot(sizing="martingale")), "is not one of"),
+    ("empty name", lambda c: c.bots.create(bot(name="  ")), "give the bot a name"),
+    ("duplicate name", lambda c: c.bots.create(bot(name="taken")), "choose another name"),
+    ("leverage on spot", lambda c: c.bots.create(bot(leverage="3")), "futures only"),
+    ("leverage zero", lambda c: c.bots.create(futures(leverage="0")), "between 1 and 125"),
+    ("leverage 200", lambda c: c.bots.create(futures(leverage="200")), "between 1 and 125"),
+    ("leverage not a number", lambda c: c.bots.create(futures(leverage="x")), "whole number"),
+    ("short on spot", lambda c: c.bots.create(bot(allow_short=True)), "cannot go short"),
+    ("unknown market", lambda c: c.bots.create(bot(market="options")), "is not one of"),
+    ("zero trades a day", lambda c: c.bots.create(bot(max_trades_per_day="0")), "at least 1"),
+    ("negative daily loss", lambda c: c.bots.create(bot(max_daily_loss="-10")), "positive amount"),
+    ("unknown setting", lambda c: c.bots.create(bot(colour="blue")), "remove them"),
     # the order ticket
-    ("negative amount", lambda c: c.place_order(**ticket(amount="-1")), "above zero"),
-    ("zero amount", lambda c: c.place_order(**ticket(amount="0")), "above zero"),
-    ("NaN amount", lambda c: c.place_order(**ticket(amount="nan")), "finite number"),
-    ("amount not a number", lambda c: c.place_order(**ticket(amount="abc")), "write it like"),
-    ("below the minimum quantity", lambda c: c.place_order(**ticket(amount="0.0000001")), "buy at least"),
-    ("quote amount below the minimum notional", lambda c: c.place_order(**ticket(amount="1", amount_in="quote")), "at least"),
-    ("ticket on an unknown symbol", lambda c: c.place_order(**ticket(symbol="NOPE/USDT")), "pick a listed symbol"),
-    ("buy more than the balance pays for", lambda c: c.place_order(**ticket(amount="5")), "USDT"),
-    ("sell what is not held", lambda c: c.place_order(**ticket(side="sell", amount="3")), "BTC"),
-    ("futures quantity below the minimum", lambda c: c.place_order(**ticket(market="futures", amount="0.00001")), "at least"),
-    ("futures margin short", lambda c: c.place_order(**ticket(market="futures", amount="50")), "margin"),
+    ("negative amount", lambda c: c.orders.place(**ticket(amount="-1")), "above zero"),
+    ("zero amount", lambda c: c.orders.place(**ticket(amount="0")), "above zero"),
+    ("NaN amount", lambda c: c.orders.place(**ticket(amount="nan")), "finite number"),
+    ("amount not a number", lambda c: c.orders.place(**ticket(amount="abc")), "write it like"),
+    ("below the minimum quantity", lambda c: c.orders.place(**ticket(amount="0.0000001")), "buy at least"),
+    ("quote amount below the minimum notional", lambda c: c.orders.place(**ticket(amount="1", amount_in="quote")), "at least"),
+    ("ticket on an unknown symbol", lambda c: c.orders.place(**ticket(symbol="NOPE/USDT")), "pick a listed symbol"),
+    ("buy more than the balance pays for", lambda c: c.orders.place(**ticket(amount="5")), "USDT"),
+    ("sell what is not held", lambda c: c.orders.place(**ticket(side="sell", amount="3")), "BTC"),
+    ("futures quantity below the minimum", lambda c: c.orders.place(**ticket(market="futures", amount="0.00001")), "at least"),
+    ("futures margin short", lambda c: c.orders.place(**ticket(market="futures", amount="50")), "margin"),
     ("OCO take-profit below the price",
-     lambda c: c.place_oco(symbol="BTC/USDT", quantity="0.001", take_profit="1", stop_loss="0.5"), "take-profit above"),
+     lambda c: c.orders.place_oco(symbol="BTC/USDT", quantity="0.001", take_profit="1", stop_loss="0.5"), "take-profit above"),
     ("OCO quantity not a number",
-     lambda c: c.place_oco(symbol="BTC/USDT", quantity="x", take_profit="1", stop_loss="0.5"), "write it like"),
-    ("leverage out of the bracket", lambda c: c.set_leverage("BTC/USDT", 500), "leverage"),
-    ("leverage text", lambda c: c.set_leverage("BTC/USDT", "ten"), "whole number"),
-    ("close a position that does not exist", lambda c: c.close_position("ETH/USDT"), "no open"),
+     lambda c: c.orders.place_oco(symbol="BTC/USDT", quantity="x", take_profit="1", stop_loss="0.5"), "write it like"),
+    ("leverage out of the bracket", lambda c: c.orders.set_leverage("BTC/USDT", 500), "leverage"),
+    ("leverage text", lambda c: c.orders.set_leverage("BTC/USDT", "ten"), "whole number"),
+    ("close a position that does not exist", lambda c: c.orders.close_position("ETH/USDT"), "no open"),
     # settings
-    ("keys for the paper venue", lambda c: c.save_account(name="k", venue="paper", api_key="a" * 64, api_secret="b" * 64),
+    ("keys for the paper venue", lambda c: c.setup.save_account(name="k", venue="paper", api_key="a" * 64, api_secret="b" * 64),
      "pick demo or live"),
-    ("unknown venue for keys", lambda c: c.save_account(name="k", venue="moon", api_key="a" * 64, api_secret="b" * 64),
+    ("unknown venue for keys", lambda c: c.setup.save_account(name="k", venue="moon", api_key="a" * 64, api_secret="b" * 64),
      "pick one"),
-    ("test keys that were never saved", lambda c: c.test_account("nobody"), "save them first"),
+    ("test keys that were never saved", lambda c: c.setup.test_account("nobody"), "save them first"),
 ]
 
 
@@ -149,8 +149,8 @@ def test_unreachable_venue_says_so(tmp_path):
                 start_engine=False)
     try:
         with pytest.raises(ConsoleError) as caught:
-            c.create_bot(bot())
+            c.bots.create(bot())
         assert "nothing answers" in str(caught.value) and "check the connection" in str(caught.value)
-        assert c.bots() == []
+        assert c.bots.all() == []
     finally:
         c.close()

@@ -33,14 +33,14 @@ def test_streamlit_and_the_paper_exchange_listen_on_loopback_only(console):
 
 
 def test_keys_are_stored_encrypted_and_shown_masked(console):
-    console.save_account(name="main", venue="live", api_key=KEY, api_secret=SECRET)
-    shown = console.accounts()
+    console.setup.save_account(name="main", venue="live", api_key=KEY, api_secret=SECRET)
+    shown = console.setup.accounts()
     assert list(shown["api_key"]) == [f"{KEY[:4]}…{KEY[-4:]}"]
     console.db.cursor().execute("CHECKPOINT")
     data = b"".join(p.read_bytes() for p in console.settings.data_dir.glob("console.duckdb*"))
     assert KEY.encode() not in data and SECRET.encode() not in data
     assert SECRET[:16].encode() not in data
-    console.delete_account("main")
+    console.setup.delete_account("main")
 
 
 def test_data_files_are_owner_only(console):
@@ -67,7 +67,7 @@ def test_the_redaction_filter_masks_secrets_signatures_and_key_headers():
 def test_nothing_secret_reaches_the_logs_while_trading(console, caplog):
     key, secret = console.paper.keys()
     with caplog.at_level(logging.DEBUG):
-        console.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001")
+        console.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="0.001")
         logging.getLogger("console").warning("keys in use %s %s", key, secret)
     for handler in logging.getLogger().handlers:
         assert any(isinstance(f, redact.RedactingFilter) for f in handler.filters)

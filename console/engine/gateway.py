@@ -2,7 +2,7 @@
 
 Bots, the order ticket, OCOs, position closes and the kill switch all come through here, so every
 order is handled alike: it is journaled pending before it is sent (an OCO's list and both legs
-together) and resolved the way ``ExchangeClient.place_order`` resolves it: looked up by client
+together) and resolved the way ``BinanceClient.place_order`` resolves it: looked up by client
 id after an unclear answer, never sent twice blindly. Cancelling one leg of an OCO cancels its
 list and journals both legs done. A close made for bots is each bot's own order (owner = the
 bot), so its position stays in step with the account; only what the account holds beyond the
@@ -28,9 +28,10 @@ from console.engine.reconcile import owner_of, settle
 from console.engine.recorder import LEGS, LIST, DbJournal, Owner, account_of, fee_valuer, open_entries
 from console.engine.writer import Writer
 from console.errors import InvalidInput, InvalidOrder, OrderNotFound
-from console.exchange.client import ExchangeClient
+from console.exchange.client import BinanceClient
+from console.exchange.futures import FuturesClient
 from console.exchange.orders import new_client_order_id
-from console.exchange.spot import LEG_SUFFIXES
+from console.exchange.spot import LEG_SUFFIXES, SpotClient
 from console.storage import bots, journal
 from console.storage.db import Database
 from console.storage.journal import JournalEntry
@@ -49,7 +50,7 @@ class Closed:
 class _Algos:
     """A futures client's conditional orders, shown to an OpenOrders cache as its open orders."""
 
-    def __init__(self, client: ExchangeClient) -> None:
+    def __init__(self, client: FuturesClient) -> None:
         self._client = client
 
     def open_orders(self) -> list[Order]:
@@ -76,8 +77,20 @@ class Gateway:
         return DbJournal(self._db, owner, writer=self._writer if behind else None,
                          value=fee_valuer(self.client(owner)))  # commissions in BNB valued in quote
 
-    def client(self, owner: Owner) -> ExchangeClient:
+    def client(self, owner: Owner) -> BinanceClient:
+        """The client of ``owner``'s venue, market and account."""
         return self._clients.get(owner.venue, owner.market, owner.account)
+
+    def _spot(self, owner: Owner) -> SpotClient:
+        if owner.market is not Market.SPOT:
+            raise InvalidOrder("OCO orders are spot only; on futures close the position with close_position")
+        return self._clients.spot(owner.venue, owner.account)
+
+    def _futures(self, owner: Owner) -> FuturesClient:
+        if owner.market is not Market.FUTURES:
+            raise InvalidOrder("conditional (stop-loss / take-profit) orders apply to USD-M futures; "
+                               "on spot protect a holding with an OCO sell")
+        return self._clients.futures(owner.venue, owner.account)
 
     @contextmanager
     def _handling(self, *client_order_ids: str) -> Iterator[None]:
@@ -108,7 +121,7 @@ class Gateway:
     def place_oco(self, owner: Owner, symbol: str, quantity: Decimal, take_profit: Decimal, stop_loss: Decimal,
                   stop_limit: Decimal | None = None, *, behind: bool = False) -> OcoOrder:
         """Journal the list and both legs pending, then send a spot OCO sell of ``owner``."""
-        client = self.client(owner)
+        client = self._spot(owner)
         list_id = new_client_order_id()
         with self._handling(*(list_id + suffix for suffix in LEG_SUFFIXES)):
             oco = client.place_oco_sell(symbol, quantity, take_profit, stop_loss, stop_limit, list_id,
@@ -119,7 +132,7 @@ class Gateway:
     def place_algo(self, owner: Owner, request: OrderRequest, working_type: WorkingType = WorkingType.MARK_PRICE,
                    *, behind: bool = False) -> Order:
         """Journal, send and resolve a USD-M conditional (algo) order of ``owner``."""
-        client = self.client(owner)
+        client = self._futures(owner)
         request = replace(request, client_order_id=request.client_order_id or new_client_order_id())
         with self._handling(request.client_order_id):
             order = client.place_algo(request, working_type, journal=self.journal(owner, behind=behind))
@@ -159,7 +172,7 @@ class Gateway:
         is answered -2011: its ``legs`` are then looked up and recorded as they ended.
         """
         owner = Owner(Venue(venue), Market.SPOT, account, None)
-        client = self.client(owner)
+        client = self._spot(owner)
         self._writer.flush()
         with self._handling(*legs):
             try:
@@ -182,7 +195,7 @@ class Gateway:
         owner = owner_of(entry) if entry is not None else Owner(Venue(venue), Market.FUTURES, account, None)
         self._writer.flush()
         with self._handling(client_algo_id):
-            return self.client(owner).cancel_algo(symbol, client_algo_id, journal=self.journal(owner))
+            return self._futures(owner).cancel_algo(symbol, client_algo_id, journal=self.journal(owner))
 
     def cancel_bot_orders(self, bot_id: int) -> list[Order]:
         """Cancel every open order the journal holds for ``bot_id`` (OCOs as lists); return what was touched."""
@@ -209,7 +222,7 @@ class Gateway:
         """
         venue = Venue(venue)
         manual = Owner(venue, Market.FUTURES, account, None)
-        client = self.client(manual)
+        client = self._futures(manual)
         self._settle_here(venue, Market.FUTURES, account, symbol)
         net = _net(client, symbol)
         claims = self._claims(venue, Market.FUTURES, account, symbol, client)
@@ -232,7 +245,7 @@ class Gateway:
                 quantity=abs(net), reduce_only=True))))
         return closed
 
-    def futures_claims(self, venue: Venue, account: str, client: ExchangeClient) -> set[str]:
+    def futures_claims(self, venue: Venue, account: str, client: BinanceClient) -> set[str]:
         """The symbols on which a futures bot of this account holds more than dust."""
         cur = self._db.cursor()
         held = set()
@@ -261,7 +274,7 @@ class Gateway:
                                               quantity=held.quantity, keep_remainder=True))
 
     def _claims(self, venue: Venue, market: Market, account: str, symbol: str,
-                client: ExchangeClient) -> list[tuple[int, Decimal]]:
+                client: BinanceClient) -> list[tuple[int, Decimal]]:
         """(bot id, signed quantity) of every bot, running or not, holding more than dust on ``symbol``."""
         cur = self._db.cursor()
         price, rules = client.reference_price(symbol), client.rules(symbol)
@@ -293,12 +306,11 @@ class Gateway:
 
     def _still_open(self, entry: JournalEntry) -> bool:
         owner = owner_of(entry)
-        client = self.client(owner)
         if entry.type.is_conditional:
-            return entry.client_order_id in self._open_algos.ids(self._algo_view(client))
-        return entry.client_order_id in self.open_orders.ids(client)
+            return entry.client_order_id in self._open_algos.ids(self._algo_view(self._futures(owner)))
+        return entry.client_order_id in self.open_orders.ids(self.client(owner))
 
-    def _algo_view(self, client: ExchangeClient) -> _Algos:
+    def _algo_view(self, client: FuturesClient) -> _Algos:
         with self._lock:
             return self._algo_views.setdefault(id(client), _Algos(client))
 
@@ -316,7 +328,7 @@ class Gateway:
             self.journal(owner_of(entry)).resolved(order)
 
     @staticmethod
-    def _complete(client: ExchangeClient, order: Order) -> Order:
+    def _complete(client: BinanceClient, order: Order) -> Order:
         """A cancel answer lacks the fills of a partial execution: look the order up for them."""
         if order.filled > 0 and not order.fills and order.client_order_id:
             return client.fetch_order(order.symbol, order.client_order_id)
@@ -341,6 +353,6 @@ def legs_of(entry: JournalEntry) -> tuple[str, ...]:
     return tuple(list_id + suffix for suffix in LEG_SUFFIXES) if list_id else ()
 
 
-def _net(client: ExchangeClient, symbol: str) -> Decimal:
+def _net(client: FuturesClient, symbol: str) -> Decimal:
     """The account's signed one-way position on ``symbol``."""
     return next((p.quantity for p in client.positions() if p.symbol == symbol), ZERO)

@@ -34,6 +34,8 @@ from console.engine.clients import Clients
 from console.engine.recorder import account_of
 from console.engine.writer import Writer
 from console.errors import ConsoleError
+from console.exchange.client import BinanceClient
+from console.exchange.futures import FuturesClient
 from console.exchange.precision import plain
 from console.storage import books, bots, events, journal, trades
 from console.storage.db import Database, snapshot
@@ -101,8 +103,8 @@ class Holding:
                 "reset?); resolve it on the Overview: assign it to a bot, close it or accept it as yours")
 
 
-def _account(client, market: Market, fresh: bool) -> dict[str, Decimal]:
-    if market is Market.FUTURES:
+def _account(client: BinanceClient, fresh: bool) -> dict[str, Decimal]:
+    if isinstance(client, FuturesClient):
         return {p.symbol: p.quantity for p in client.positions()}
     return {asset: b.total for asset, b in client.balances(fresh=fresh).items()}
 
@@ -123,7 +125,7 @@ def _marker(cur, venue: Venue, market: Market, account: str) -> tuple[int, list]
     return books.last_trade_id(cur, venue, market, account), entries
 
 
-def read(db: Database, client, *, venue: Venue, market: Market, account: str, first_sight: bool = True,
+def read(db: Database, client: BinanceClient, *, venue: Venue, market: Market, account: str, first_sight: bool = True,
          fresh: bool = False, now: datetime | None = None) -> list[Holding]:
     """Every holding of one account and market, judged where the store and the account agree to read.
 
@@ -139,7 +141,7 @@ def read(db: Database, client, *, venue: Venue, market: Market, account: str, fi
         # a holding seen for the first time is taken from a fresh read, never from a cached one
         tracked = set(books.outside(cur, venue, market, account))
         unseen = set(_symbols(cur, venue, market, account, {r.id: r.config for r in bots.list(cur)})) - tracked
-    on_account = _account(client, market, fresh=fresh or (first_sight and bool(unseen)))
+    on_account = _account(client, fresh=fresh or (first_sight and bool(unseen)))
     if market is Market.FUTURES:  # positions are always read afresh
         unseen |= {s for s, q in on_account.items() if q} - tracked
     with snapshot(cur):
@@ -188,14 +190,15 @@ def _names(market: Market, entries: list, names: set[str]) -> set[str]:
     return out & names
 
 
-def _check_resting(client, holding: Holding, resting: list) -> Holding:
+def _check_resting(client: BinanceClient, holding: Holding, resting: list) -> Holding:
     """A difference on a holding with resting orders of the console may be their fill not yet recorded."""
     mine = [e for e in resting if holding.name in _names(holding.market, [e], {holding.name})]
     if not mine:
         return holding
     for symbol in sorted({e.symbol for e in mine}):
         book = {o.client_order_id: o for o in client.open_orders(symbol)}
-        if any(e.type.is_conditional for e in mine):  # USD-M stop-loss / take-profit orders are listed apart
+        # USD-M stop-loss / take-profit orders are listed apart
+        if isinstance(client, FuturesClient) and any(e.type.is_conditional for e in mine):
             book |= {o.client_order_id: o for o in client.open_algos(symbol)}
         for e in (e for e in mine if e.symbol == symbol):
             seen = book.get(e.client_order_id)
@@ -218,7 +221,7 @@ def adjust(db: Database, *, venue: Venue, market: Market, account: str, bot_id: 
         bot_id=bot_id, account=account, venue=Venue(venue), market=Market(market), exchange_order_id=ident,
         client_order_id=ident, symbol=symbol, side=Side.BUY if quantity > 0 else Side.SELL,
         order_type=OrderType.MARKET, price=price, quantity=abs(quantity), quote_quantity=abs(quantity) * price,
-        commission=ZERO, commission_asset=quote, commission_quote=ZERO, pnl=ZERO, ts=datetime.now(UTC),
+        commission=ZERO, commission_asset=quote, commission_quote=ZERO, pnl=ZERO, ts=db.now(),
         adjustment=True)
     with db.transaction() as cur:
         trades.record(cur, trade)

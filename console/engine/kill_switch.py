@@ -22,7 +22,8 @@ from console.engine.clients import Clients
 from console.engine.gateway import Closed
 from console.engine.recorder import account_of, open_entries
 from console.errors import ConsoleError, TemporaryError
-from console.exchange.client import ExchangeClient
+from console.exchange.client import BinanceClient
+from console.exchange.futures import FuturesClient
 from console.exchange.precision import plain
 from console.storage import bots
 from console.storage.db import Database
@@ -99,8 +100,8 @@ class KillSwitch:
         for key, client in clients.items():
             self._cancel_all(notes, key, client)
         self._settle(notes)
-        for (venue, market, account), client in clients.items():
-            if market is Market.FUTURES:
+        for (venue, _, account), client in clients.items():
+            if isinstance(client, FuturesClient):
                 self._close_all(notes, venue, account, client)
         if sell_spot:
             self._sell_spot(notes, clients)
@@ -120,7 +121,7 @@ class KillSwitch:
             found[(entry.venue, account_of(entry))] = None
         return list(found)
 
-    def _reach(self, notes: _Notes) -> dict[Key, ExchangeClient]:
+    def _reach(self, notes: _Notes) -> dict[Key, BinanceClient]:
         clients = {}
         for venue, account in self._scope():
             for market in Market:
@@ -131,7 +132,7 @@ class KillSwitch:
                         f"the {venue.value} {market.value} account {account!r} could not be reached", str(e)))
         return clients
 
-    def _cancel_all(self, notes: _Notes, key: Key, client: ExchangeClient) -> None:
+    def _cancel_all(self, notes: _Notes, key: Key, client: BinanceClient) -> None:
         venue, market, account = key
         ok, orders = _attempt(notes, key, f"listing the open {market.value} orders", client.open_orders, client)
         orders = orders if ok else []
@@ -154,7 +155,7 @@ class KillSwitch:
                 lambda o=o: self._gateway.cancel(venue, market, account, o.symbol, o.client_order_id), client)
             if ok:
                 notes.done.append(_ended(f"{_label(o)} ({market.value})", result))
-        if market is Market.FUTURES:
+        if isinstance(client, FuturesClient):
             ok, algos = _attempt(notes, key, "listing the open futures stop-loss / take-profit orders",
                                  client.open_algos, client)
             for a in algos if ok else ():
@@ -169,7 +170,7 @@ class KillSwitch:
         if recorded:
             notes.done.append(f"recorded {recorded} fill(s) the exchange reported meanwhile")
 
-    def _close_all(self, notes: _Notes, venue: Venue, account: str, client: ExchangeClient) -> None:
+    def _close_all(self, notes: _Notes, venue: Venue, account: str, client: FuturesClient) -> None:
         def held() -> list[str]:  # what the account holds, and what its bots' trades say they hold
             on_account = {p.symbol for p in client.positions() if p.quantity != 0}
             return sorted(on_account | self._gateway.futures_claims(venue, account, client))
@@ -181,7 +182,7 @@ class KillSwitch:
             for c in closed if ok else ():
                 notes.done.append(self._closed(symbol, c))
 
-    def _sell_spot(self, notes: _Notes, clients: dict[Key, ExchangeClient]) -> None:
+    def _sell_spot(self, notes: _Notes, clients: dict[Key, BinanceClient]) -> None:
         for record in bots.list(self._db.cursor()):
             c = record.config
             client = clients.get((c.venue, Market.SPOT, c.account))
@@ -193,13 +194,13 @@ class KillSwitch:
                 notes.done.append(f"sold the {plain(order.filled)} {c.symbol.split('/')[0]} bot {c.name!r} held "
                                   f"({c.symbol}, spot)")
 
-    def _check(self, notes: _Notes, clients: dict[Key, ExchangeClient], sell_spot: bool) -> None:
+    def _check(self, notes: _Notes, clients: dict[Key, BinanceClient], sell_spot: bool) -> None:
         """List what still stands on the exchange and in the books, with the last error met on it."""
         again = "press the kill switch again"
         listed: set[str] = set()
         for (venue, market, account), client in clients.items():
             ok, orders = _attempt(notes, "check", "", client.open_orders, client)
-            if market is Market.FUTURES and ok:
+            if isinstance(client, FuturesClient) and ok:
                 ok, algos = _attempt(notes, "check", "", client.open_algos, client)
                 orders = [*orders, *algos] if ok else orders
             if not ok:
@@ -210,7 +211,7 @@ class KillSwitch:
                 key = ("list", o.list_id) if o.list_id is not None else ("order", o.client_order_id)
                 notes.standing.append(Standing(f"{_label(o)} ({market.value}) is still open",
                                                _fix(notes.errors.get(key), f"cancel it on the Order ticket, or {again}")))
-            if market is Market.FUTURES:
+            if isinstance(client, FuturesClient):
                 ok, held = _attempt(notes, "check", "", client.positions, client)
                 if not ok:
                     notes.standing.append(Standing(f"the futures positions of {account!r} could not be checked",
@@ -252,7 +253,7 @@ class KillSwitch:
 
 
 def _attempt(notes: _Notes, key: object, what: str, step: Callable[[], T],
-             client: ExchangeClient) -> tuple[bool, T | None]:
+             client: BinanceClient) -> tuple[bool, T | None]:
     """Run ``step``; retry a temporary failure with the client's backoff; note the last error under ``key``."""
     transport = client.transport
     for attempt in range(ATTEMPTS):

@@ -6,12 +6,13 @@ exchange order id). An entry the exchange has never seen never reached it: it is
 rejected and not sent again, because the signal behind it is stale by now. Binance still
 accepts a request up to its recvWindow after it was signed, so a pending entry younger than
 IN_FLIGHT that the exchange does not know yet may still arrive: it stays pending until then.
+Its age is read on the database's clock, the one that dated the entry (in a test, the test's).
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from console.domain import OrderStatus, Venue
 from console.engine.clients import Clients
@@ -56,7 +57,7 @@ def settle(db: Database, clients: Clients, *, bot_id: int | None = None, venue: 
             lookup = client.fetch_algo if entry.type.is_conditional else client.fetch_order  # by client algo id
             order = lookup(entry.symbol, entry.client_order_id)
         except OrderNotFound:
-            age = datetime.now(UTC) - entry.created_at
+            age = db.now() - entry.created_at
             if entry.status is OrderStatus.PENDING and age < IN_FLIGHT:
                 if raise_temporary:
                     raise ExchangeTimeout(

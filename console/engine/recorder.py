@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from console.domain import Market, Order, OrderRequest, OrderStatus, Venue, split_symbol
@@ -90,7 +90,7 @@ class DbJournal:
         executed = order.filled > 0 and final
         complete = sum((f.quantity for f in order.fills), Decimal(0)) == order.filled
         # valued before the transaction: a commission in a third asset may need its price asked
-        trade = trade_record(order, self._owner, self._value) if executed and complete else None
+        trade = trade_record(order, self._owner, self._value, now=self._db.now()) if executed and complete else None
         with self._db.transaction() as cur:
             update = dict(status=order.status if complete or not executed else OrderStatus.UNKNOWN,
                           exchange_order_id=order.exchange_order_id, response=order_dict(order))
@@ -139,8 +139,8 @@ def fee_valuer(client) -> Valuer:
     return value
 
 
-def trade_record(order: Order, owner: Owner, value: Valuer | None = None) -> trades.TradeRecord:
-    """Turn an executed order into the row the trade store keeps.
+def trade_record(order: Order, owner: Owner, value: Valuer | None = None, *, now: datetime) -> trades.TradeRecord:
+    """Turn an executed order into the row the trade store keeps, dated ``now`` when the exchange gave no time.
 
     Commissions are valued in the quote asset: the base asset at the fill price, another
     asset (BNB) at its current price through ``value`` (see ``fee_valuer``); without one, or when
@@ -177,7 +177,7 @@ def trade_record(order: Order, owner: Owner, value: Valuer | None = None) -> tra
         commission_quote=commission_quote,
         pnl=None,
         realized_pnl=order.realized_pnl,
-        ts=order.timestamp or datetime.now(timezone.utc),
+        ts=order.timestamp or now,
     )
 
 

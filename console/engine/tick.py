@@ -33,6 +33,8 @@ from console.engine.recorder import DbJournal, Owner, open_entries
 from console.engine.writer import Writer
 from console.engine.strategies import Action, PositionView, get_strategy
 from console.errors import InvalidOrder, OrderRejected
+from console.exchange.client import BinanceClient
+from console.exchange.futures import FuturesClient
 from console.storage import bots, events, journal
 from console.storage.db import Database
 
@@ -139,7 +141,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
             _enter(ctx, client, book, config, bot_id, Side.SELL, held, price, runtime)
 
 
-def _enter(ctx, client, book, config: BotConfig, bot_id, side: Side, held, price, runtime) -> None:
+def _enter(ctx, client: BinanceClient, book, config: BotConfig, bot_id, side: Side, held, price, runtime) -> None:
     cur = ctx.db.cursor()
     state = bots.get(cur, bot_id)
     reason = risk.daily_limit_reason(config, trades_today=state.trades_today, pnl_today=state.pnl_today)
@@ -155,7 +157,7 @@ def _enter(ctx, client, book, config: BotConfig, bot_id, side: Side, held, price
     if notional <= 0:
         _log(ctx.db, bot_id, "skipped", f"position limit {config.max_position_quote} {quote} reached")
         return
-    if config.market is Market.FUTURES:
+    if isinstance(client, FuturesClient):
         client.prepare_futures(config.symbol, config.leverage)
         request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
                                quantity=(notional / price))
@@ -240,13 +242,13 @@ def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: st
     _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
 
 
-def _reduces(client, config: BotConfig, held) -> bool:
+def _reduces(client: BinanceClient, config: BotConfig, held) -> bool:
     """Close reduce-only when the account's one-way position covers the bot's own.
 
     Bots sharing a futures symbol share one net position: when others hold the other side, the
     account's position may be smaller or opposite, and a reduce-only close would be refused.
     """
-    if config.market is not Market.FUTURES:
+    if not isinstance(client, FuturesClient):
         return False
     for p in client.positions():
         if p.symbol == config.symbol:

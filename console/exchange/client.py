@@ -1,4 +1,7 @@
-"""ExchangeClient: Binance spot or USD-M futures through ccxt, for one venue and market.
+"""BinanceClient: what Binance spot and USD-M futures share, for one venue and market, through ccxt.
+
+``SpotClient`` (console/exchange/spot.py) and ``FuturesClient`` (console/exchange/futures.py)
+override only what differs; build one with ``client_for`` (console/exchange/factory.py).
 
 Orders are never duplicated and never lost: each gets a client order id and is journaled as
 pending before it is sent (every order method takes the journal; there is no way to send one
@@ -12,28 +15,16 @@ import difflib
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pandas as pd
 
-from console.domain import (
-    AccountTrade,
-    Balance,
-    Market,
-    OcoOrder,
-    Order,
-    OrderRequest,
-    OrderStatus,
-    OrderType,
-    Position,
-    Ticker,
-    Venue,
-    WorkingType,
-)
+from console.domain import AccountTrade, Balance, Market, Order, OrderRequest, OrderStatus, Ticker, Venue
 from console.errors import (
     ConsoleError,
     InsufficientBalance,
@@ -44,18 +35,9 @@ from console.errors import (
     TooManyOrders,
     UnknownSymbol,
 )
-from console.exchange import futures, spot
 from console.exchange.connect import make_ccxt
 from console.exchange.limiter import WeightLimiter, shared_limiter
-from console.exchange.orders import (
-    OrderPreview,
-    Plan,
-    balances_after,
-    check_balance,
-    check_client_order_id,
-    new_client_order_id,
-    plan_order,
-)
+from console.exchange.orders import OrderPreview, Plan, check_client_order_id, new_client_order_id, plan_order
 from console.exchange.parse import (
     BINANCE_TYPES,
     candles_frame,
@@ -70,7 +52,7 @@ from console.exchange.precision import SymbolRules, rules_from_ccxt_market
 from console.exchange.retry import BanGate, RetryPolicy, Unresolved, shared_gate, utc
 from console.exchange.transport import Transport
 
-__all__ = ["ExchangeClient", "OrderJournal", "OrderPreview"]
+__all__ = ["BinanceClient", "OrderJournal", "OrderPreview"]
 ZERO = Decimal(0)
 ORDER_RECV_WINDOW_MS = 5_000
 
@@ -88,19 +70,27 @@ class OrderJournal(Protocol):
     def failed(self, client_order_id: str, error: ConsoleError) -> None: ...
 
 
-class ExchangeClient:
-    """Talk to one venue's spot or USD-M market; every answer is a domain object."""
+class BinanceClient(ABC):
+    """Talk to one venue's spot or USD-M market; every answer is a domain object.
 
+    Holds what both markets share: markets and rules, tickers, the balances cache, candles,
+    trades, order lookups and listings, placing (the never-duplicate send and resolve) and
+    cancelling orders, fills. A subclass names its ``market`` and implements ``_check_balance``,
+    ``_trades_here`` and ``_fetch_account``; it may override ``ccxt_symbol``, ``preview``,
+    ``_realized_pnl`` and ``_apply_to_balances``.
+    """
+
+    market: ClassVar[Market]
     MARKETS_MAX_AGE = 3600.0
     BALANCES_MAX_AGE = 5.0
     PRICE_MAX_AGE = 2.0
 
-    def __init__(self, venue: Venue, market: Market, *, base_url: str | None, api_key: str, api_secret: str,
+    def __init__(self, venue: Venue, *, base_url: str | None, api_key: str, api_secret: str,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
                  timeout_ms: int = 10_000, limiter: WeightLimiter | None = None,
                  retry: RetryPolicy = RetryPolicy(), ban_gate: BanGate | None = None) -> None:
-        self.venue, self.market = Venue(venue), Market(market)
+        self.venue = Venue(venue)
         self.clock = clock
         # An order request must reach the exchange within this window or be refused, and the client
         # waits at least this long for an answer: after a timeout, "no such order" is then final.
@@ -109,9 +99,10 @@ class ExchangeClient:
                                   demo=self.venue is Venue.DEMO, timeout_ms=timeout_ms)
         self.exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
         address = f"{self.venue.value}:{base_url or ''}"
+        limiter = limiter or shared_limiter(address, self.market, clock=clock, sleep=sleep)
         self.transport = Transport(
             self.exchange, market=self.market, venue_name=f"Binance {self.venue.value} {self.market.value}",
-            limiter=limiter or shared_limiter(address, self.market), gate=ban_gate or shared_gate(address, self.market.value),
+            limiter=limiter, gate=ban_gate or shared_gate(address, self.market.value),
             policy=retry, clock=clock, sleep=sleep, rng=rng)
         self._lock = threading.RLock()
         self._markets_at: float | None = None
@@ -119,16 +110,38 @@ class ExchangeClient:
         self._balances: dict[str, Balance] | None = None
         self._balances_at = 0.0
         self._prices: dict[str, tuple[float, Decimal]] = {}
-        self.leverage: dict[str, int] = {}
-        self.leverage_caps: dict[str, int] = {}
-        self.symbol_configs: dict[str, tuple[int, bool]] = {}
+
+    # --- what each market fills in -------------------------------------------------------------
+
+    @abstractmethod
+    def _check_balance(self, plan: Plan) -> None:
+        """Refuse an order the free balance (or margin) can't cover (see ``_covered``)."""
+
+    @abstractmethod
+    def _trades_here(self, market: dict) -> bool:
+        """Whether a ccxt market entry belongs to this client's market."""
+
+    @abstractmethod
+    def _fetch_account(self) -> dict:
+        """The raw account endpoint's answer (canTrade, canWithdraw, canDeposit ...)."""
+
+    def _realized_pnl(self, trades: list[AccountTrade]) -> Decimal | None:
+        """The PnL an order's trades realised; None where the market realises none per trade."""
+        return None
+
+    def _apply_to_balances(self, order: Order) -> None:
+        """Account for an executed order in the cached balances: here, make the next check refetch."""
+        self.forget_balances()
 
     # --- markets and rules ---------------------------------------------------------------
 
     def ccxt_symbol(self, symbol: str) -> str:
-        if self.market is Market.FUTURES and ":" not in symbol:
-            return f"{symbol}:{symbol.split('/')[-1]}"
+        """The symbol as ccxt names it on this market (spot form here)."""
         return symbol
+
+    def market_id(self, symbol: str) -> str:
+        """Binance's own name of ``symbol`` (BTCUSDT)."""
+        return self.exchange.market(self.ccxt_symbol(symbol))["id"]
 
     def load_markets(self, force: bool = False) -> dict:
         """ccxt's markets, loaded once and again after an hour (or a filter rejection)."""
@@ -163,8 +176,8 @@ class ExchangeClient:
     def symbols(self) -> list[str]:
         """Every symbol trading on this market, in the unified spot form (BTC/USDT), sorted."""
         markets = self.load_markets()
-        return sorted({m["symbol"].split(":")[0] for m in markets.values() if m.get("active", True)
-                       and (m.get("spot") if self.market is Market.SPOT else m.get("linear") and m.get("swap"))})
+        return sorted({m["symbol"].split(":")[0] for m in markets.values()
+                       if m.get("active", True) and self._trades_here(m)})
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -191,11 +204,21 @@ class ExchangeClient:
                 self._balances, self._balances_at = parse_balances(raw, self.market), self.clock()
             return dict(self._balances)
 
+    def forget_balances(self) -> None:
+        """Make the next balance read go to the exchange."""
+        with self._lock:
+            self._balances = None
+
+    def _covered(self, check: Callable[[dict[str, Balance]], None]) -> None:
+        """Run a balance ``check`` on the cached balances; a shortfall there is checked afresh."""
+        try:
+            check(self.balances())
+        except (InsufficientBalance, InvalidOrder):
+            check(self.balances(fresh=True))
+
     def permissions(self) -> dict[str, bool]:
         """What these keys may do on this market: trade, withdraw, deposit (from the account endpoint)."""
-        call = (self.exchange.fapiPrivateV2GetAccount if self.market is Market.FUTURES
-                else self.exchange.privateGetAccount)
-        raw = self.transport.read("fetch_account", call)
+        raw = self._fetch_account()
         return {name: bool(raw.get(key)) for name, key in
                 (("trade", "canTrade"), ("withdraw", "canWithdraw"), ("deposit", "canDeposit"))}
 
@@ -233,10 +256,6 @@ class ExchangeClient:
                                   self.ccxt_symbol(symbol) if symbol else None)
         return [parse_order(o, o["symbol"].split(":")[0], self.market) for o in raw]
 
-    def positions(self) -> list[Position]:
-        """Open USD-M positions (futures only)."""
-        return futures.positions(self)
-
     @property
     def banned_until(self) -> datetime | None:
         """When the venue's 418 ban ends (UTC), or None when requests may be sent."""
@@ -253,31 +272,23 @@ class ExchangeClient:
         return plan_order(request, rules, self.reference_price(request.symbol), BINANCE_TYPES)
 
     def preview(self, request: OrderRequest) -> OrderPreview:
-        """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix.
+        """Normalise ``request`` and estimate its fee without sending it; raise InvalidOrder with the fix."""
+        return self._plan(request).preview
 
-        A spot sell that would leave unsellable dust carries a warning saying so.
-        """
-        preview = self._plan(request).preview
-        return replace(preview, warnings=spot.dust_warnings(self, preview))
+    def _client_id(self, client_order_id: str | None) -> str:
+        """The caller's client order id, checked, or a new one."""
+        return check_client_order_id(client_order_id or new_client_order_id())
 
-    def _check_balance(self, plan: Plan) -> None:
-        """Refuse an order the free balance (or margin) can't cover; a cached shortfall is checked afresh."""
-        if plan.request.reduce_only:
-            return
-        rules = self.rules(plan.request.symbol)
-        leverage = futures.symbol_config(self, rules.symbol)[0] if self.market is Market.FUTURES else 1
-        keep = plan.request.keep_remainder
-        try:
-            check_balance(plan.preview, rules, self.balances(), leverage, keep_remainder=keep)
-        except (InsufficientBalance, InvalidOrder):
-            check_balance(plan.preview, rules, self.balances(fresh=True), leverage, keep_remainder=keep)
+    def _check_gate(self) -> None:
+        """Refuse to send while the venue's ban lasts."""
+        self.transport.gate.check(utc(self.clock), self.transport.venue_name)
 
     def place_order(self, request: OrderRequest, *, journal: OrderJournal) -> Order:
         """Normalise, check the balance, journal, send and resolve one order; return the exchange's answer."""
         plan = self._plan(request)
         self._check_balance(plan)
-        cid = check_client_order_id(request.client_order_id or new_client_order_id())
-        self.transport.gate.check(utc(self.clock), self.transport.venue_name)
+        cid = self._client_id(request.client_order_id)
+        self._check_gate()
         journal.pending(cid, request)
         try:
             order = self._submit(plan, cid)
@@ -292,7 +303,8 @@ class ExchangeClient:
                 self._markets_at = None  # a filter may have changed: reload the rules on next use
             raise
         order = self._with_fills(order)
-        self._apply_to_balances(order)
+        with self._lock:
+            self._apply_to_balances(order)
         journal.resolved(order)
         return order
 
@@ -314,6 +326,7 @@ class ExchangeClient:
         return self.transport.send_order(send, find, f"order {cid} on {symbol}")
 
     def _with_fills(self, order: Order) -> Order:
+        """``order`` with its fills, commissions (and realised PnL) from the account's trades."""
         if order.filled <= 0 or order.fills:
             return order
         try:
@@ -323,22 +336,9 @@ class ExchangeClient:
         fills = fills_of(t for t in trades if t.exchange_order_id == order.exchange_order_id)
         if not fills:
             return order
-        realized = sum((t.realized_pnl or ZERO for t in trades), ZERO) if self.market is Market.FUTURES else None
+        realized = self._realized_pnl(trades)
         return replace(order, fills=fills, commissions=commissions_of(fills),
                        realized_pnl=order.realized_pnl if order.realized_pnl is not None else realized)
-
-    def forget_balances(self) -> None:
-        """Make the next balance read go to the exchange."""
-        with self._lock:
-            self._balances = None
-
-    def _apply_to_balances(self, order: Order) -> None:
-        """Move the cached balances by a spot market fill; anything else makes the next check refetch."""
-        with self._lock:
-            if self._balances is None or self.market is Market.FUTURES or order.type is not OrderType.MARKET:
-                self._balances = None
-            else:
-                self._balances = balances_after(self._balances, order, self.rules(order.symbol))
 
     def cancel_order(self, symbol: str, *, client_order_id: str | None = None,
                      exchange_order_id: str | None = None) -> Order:
@@ -365,57 +365,3 @@ class ExchangeClient:
                 raise
             return order
         return parse_order(raw, symbol, self.market)
-
-    def place_oco_sell(self, symbol: str, quantity: Decimal, take_profit_price: Decimal, stop_price: Decimal,
-                       stop_limit_price: Decimal | None = None, client_order_id: str | None = None,
-                       *, journal: OrderJournal) -> OcoOrder:
-        """Protect a spot holding: take-profit LIMIT_MAKER above, STOP_LOSS_LIMIT below (spot only).
-
-        The list and both legs are journaled pending before the list is sent.
-        """
-        return spot.place_oco(self, symbol, quantity, take_profit_price, stop_price, stop_limit_price,
-                              client_order_id, journal)
-
-    def cancel_oco(self, symbol: str, list_id: str | None = None, *,
-                   list_client_order_id: str | None = None) -> list[Order]:
-        """Cancel an OCO as a list (by its exchange or client list id); return both legs as cancelled.
-
-        OrderNotFound when the list is no longer working (a leg filled, or it was cancelled).
-        """
-        return spot.cancel_oco(self, symbol, list_id, list_client_order_id)
-
-    def prepare_futures(self, symbol: str, leverage: int) -> None:
-        """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
-        futures.prepare(self, symbol, leverage)
-
-    def place_algo(self, request: OrderRequest, working_type: WorkingType = WorkingType.MARK_PRICE, *,
-                   journal: OrderJournal) -> Order:
-        """Rest a USD-M STOP_MARKET / TAKE_PROFIT_MARKET order (trigger in ``stop_price``) in the algo service."""
-        return futures.place_algo(self, request, working_type, journal)
-
-    def fetch_algo(self, symbol: str, client_algo_id: str) -> Order:
-        """The USD-M conditional order with this client algo id (once triggered: the order it placed)."""
-        return futures.fetch_algo(self, symbol, client_algo_id)
-
-    def cancel_algo(self, symbol: str, client_algo_id: str, *, journal: OrderJournal) -> Order:
-        """Cancel a USD-M conditional order by client algo id; journal and return what the exchange then reports."""
-        return futures.cancel_algo(self, symbol, client_algo_id, journal)
-
-    def open_algos(self, symbol: str | None = None) -> list[Order]:
-        """USD-M conditional orders resting on ``symbol``, or on every symbol."""
-        return futures.open_algos(self, symbol)
-
-    def close_position(self, symbol: str, *, journal: OrderJournal) -> Order:
-        """Close the whole position with a reduce-only market order (spot: sell all)."""
-        if self.market is Market.SPOT:
-            return self.sell_all(symbol, journal=journal)
-        return futures.close(self, symbol, journal)
-
-    def sell_all(self, symbol: str, *, journal: OrderJournal) -> Order:
-        """Sell the whole free base balance (floored to the step); dust that can't be sold is refused.
-
-        On futures, close the position.
-        """
-        if self.market is Market.FUTURES:
-            return futures.close(self, symbol, journal)
-        return spot.sell_all(self, symbol, journal)

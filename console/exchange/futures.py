@@ -1,108 +1,35 @@
-"""USD-M specifics of the client: leverage and margin set-up, positions, reduce-only close,
-and the conditional (algo) orders that keep take-profit and stop-loss resting on the exchange."""
+"""FuturesClient: Binance USD-M futures through ccxt: leverage and margin set-up, positions,
+reduce-only close, and the conditional (algo) orders that keep take-profit and stop-loss resting
+on the exchange."""
 from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
-from console.domain import Market, Order, OrderRequest, OrderStatus, OrderType, Position, Side, WorkingType
+from console.domain import (
+    AccountTrade,
+    Market,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    Venue,
+    WorkingType,
+)
 from console.errors import ConsoleError, InvalidOrder, OrderNotFound, OrderRejected
-from console.exchange.orders import check_client_order_id, new_client_order_id
+from console.exchange.client import ZERO, BinanceClient, OrderJournal
+from console.exchange.orders import Plan, check_margin
 from console.exchange.parse import dec, dec0, parse_order, parse_position, utc_ms
 from console.exchange.precision import Rounding, normalize_price, normalize_quantity, plain
-from console.exchange.retry import Unresolved, utc
+from console.exchange.retry import Unresolved
 
-if TYPE_CHECKING:
-    from console.exchange.client import ExchangeClient, OrderJournal
-
-
-def _require_futures(client: ExchangeClient, what: str) -> None:
-    if client.market is not Market.FUTURES:
-        raise InvalidOrder(f"{what} applies to USD-M futures; use the futures client")
-
-
-def max_leverage(client: ExchangeClient, symbol: str) -> int:
-    """The highest leverage the symbol's first notional bracket allows."""
-    if symbol not in client.leverage_caps:
-        market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
-        raw = client.transport.read("fetch_leverage_tiers", client.exchange.fapiPrivateGetLeverageBracket,
-                                    {"symbol": market_id})
-        rows = raw if isinstance(raw, list) else [raw]
-        brackets = next((r.get("brackets") or [] for r in rows if r.get("symbol") == market_id), [])
-        if not brackets:
-            raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
-        client.leverage_caps[symbol] = max(int(b["initialLeverage"]) for b in brackets)
-    return client.leverage_caps[symbol]
-
-
-def prepare(client: ExchangeClient, symbol: str, leverage: int) -> None:
-    """Validate ``leverage`` against the bracket, set isolated margin and the leverage, once per symbol."""
-    _require_futures(client, "leverage")
-    client.rules(symbol)
-    if client.leverage.get(symbol) == leverage:
-        return
-    highest = max_leverage(client, symbol)
-    if not 1 <= leverage <= highest:
-        raise InvalidOrder(f"leverage {leverage} is outside the allowed range 1-{highest} for {symbol}; "
-                           f"pick a leverage from 1 to {highest}")
-    ccxt_symbol = client.ccxt_symbol(symbol)
-    try:
-        client.transport.read("set_margin_mode", client.exchange.set_margin_mode, "isolated", ccxt_symbol)
-    except OrderRejected as e:
-        if "No need to change margin type" not in str(e):
-            raise
-    client.transport.read("set_leverage", client.exchange.set_leverage, leverage, ccxt_symbol)
-    client.leverage[symbol] = leverage
-
-
-def symbol_config(client: ExchangeClient, symbol: str) -> tuple[int, bool]:
-    """(leverage, isolated) as the exchange has them for ``symbol``, asked once per client."""
-    if symbol in client.leverage:
-        return client.leverage[symbol], True
-    if symbol not in client.symbol_configs:
-        market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
-        rows = client.transport.read("fetch_symbol_config", client.exchange.fapiPrivateGetSymbolConfig,
-                                     {"symbol": market_id}, weight=5)
-        row = next((r for r in rows if r.get("symbol") == market_id), {})
-        client.symbol_configs[symbol] = (int(row.get("leverage") or 1),
-                                         str(row.get("marginType", "")).upper() == "ISOLATED")
-    return client.symbol_configs[symbol]
-
-
-def positions(client: ExchangeClient) -> list[Position]:
-    """Open positions (non-zero quantity), one per symbol."""
-    _require_futures(client, "positions")
-    client.load_markets()
-    raw = client.transport.read("fetch_positions", client.exchange.fetch_positions)
-    result = []
-    for row in raw:
-        info = row.get("info") or row
-        if dec0(info.get("positionAmt")) == 0:
-            continue
-        symbol = str(row.get("symbol") or "").split(":")[0]
-        leverage, isolated = (None, None) if "leverage" in info else symbol_config(client, symbol)
-        result.append(parse_position(row, symbol, leverage=leverage, isolated=isolated))
-    return result
-
-
-def close(client: ExchangeClient, symbol: str, journal: OrderJournal) -> Order:
-    """Close the whole position on ``symbol`` with a reduce-only market order."""
-    _require_futures(client, "closing a position")
-    held = next((p for p in positions(client) if p.symbol == symbol), None)
-    if held is None or held.quantity == 0:
-        raise InvalidOrder(f"there is no open {symbol} position to close; check the positions table")
-    side = Side.SELL if held.quantity > 0 else Side.BUY
-    return client.place_order(OrderRequest(symbol=symbol, market=Market.FUTURES, side=side,
-                                           quantity=abs(held.quantity), reduce_only=True), journal=journal)
-
-
-# --- conditional (algo) orders -------------------------------------------------------------
 # Binance moved USD-M conditional orders to its algo order service in Dec 2025. They are sent
 # through ccxt's implicit methods with exactly the parameters of Binance's spec (the official SDK's
 # new_algo_order / query_algo_order / cancel_algo_order / current_all_algo_open_orders): Binance
 # answers an unknown parameter with -1104.
-
 ALGO_TYPES = {OrderType.STOP_MARKET: "STOP_MARKET", OrderType.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET"}
 WORKING_TYPES = {WorkingType.MARK_PRICE: "MARK_PRICE", WorkingType.CONTRACT_PRICE: "CONTRACT_PRICE"}
 # Until the triggered order is known the algo status alone tells; FINISHED without one executed nothing.
@@ -114,110 +41,225 @@ ALGO_STATUSES = {
 OPEN_ALGOS_ALL_WEIGHT = 40  # openAlgoOrders without a symbol; 1 with one
 
 
-def place_algo(client: ExchangeClient, request: OrderRequest, working_type: WorkingType,
-               journal: OrderJournal) -> Order:
-    """Rest a STOP_MARKET or TAKE_PROFIT_MARKET order in the algo order service; return it (open).
+class FuturesClient(BinanceClient):
+    """Binance USD-M futures (``ccxt.binanceusdm``, ``/fapi``), one-way positions, isolated margin.
 
-    ``request.stop_price`` is the trigger; ``request.reduce_only`` makes it reduce-only. The
-    trigger goes to the tick on the side that never exits worse than asked: up for a sell, down
-    for a buy. The order is journaled pending by its client algo id before it is sent; a lost
-    answer is resolved by looking it up by that id (see ExchangeClient.place_order).
+    Overrides: ``ccxt_symbol`` (BTC/USDT -> BTC/USDT:USDT), ``_check_balance`` (the margin at the
+    symbol's leverage plus the fee; reduce-only orders need none), ``_realized_pnl`` (summed from
+    the order's trades), ``_trades_here`` and ``_fetch_account``; the cached balances are
+    forgotten after every order (the base's ``_apply_to_balances``). Adds leverage and margin
+    set-up (``prepare_futures``, ``max_leverage``, ``symbol_config``), ``positions``,
+    ``close_position`` and the algo orders (``place_algo``, ``fetch_algo``, ``cancel_algo``,
+    ``open_algos``).
     """
-    _require_futures(client, "conditional orders")
-    if not request.type.is_conditional or request.quantity is None or request.stop_price is None:
-        raise InvalidOrder("a conditional order is a stop_market or take_profit_market with a quantity and a "
-                           "trigger (stop) price; set all three")
-    rules = client.rules(request.symbol)
-    verb = request.side.value
-    qty = normalize_quantity(rules, request.quantity, market_order=True, verb=verb)
-    label = "stop price" if request.type is OrderType.STOP_MARKET else "take-profit price"
-    trigger = normalize_price(rules, request.stop_price, Rounding.UP if request.side is Side.SELL else Rounding.DOWN,
-                              label)
-    price = client.reference_price(request.symbol)
-    if _fires(request.type, request.side, trigger, price):
-        raise InvalidOrder(f"the {label} {plain(trigger)} on {request.symbol} is already passed (price "
-                           f"{plain(price)}): it would trigger at once; close the position at market instead")
-    cid = check_client_order_id(request.client_order_id or new_client_order_id())
-    client.transport.gate.check(utc(client.clock), client.transport.venue_name)
-    request = replace(request, quantity=qty, stop_price=trigger, client_order_id=cid)
-    journal.pending(cid, request)
-    params = {"algoType": "CONDITIONAL", "symbol": client.exchange.market(client.ccxt_symbol(request.symbol))["id"],
-              "side": request.side.value.upper(), "type": ALGO_TYPES[request.type], "quantity": plain(qty),
-              "triggerPrice": plain(trigger), "workingType": WORKING_TYPES[working_type],
-              "clientAlgoId": cid, "recvWindow": client.order_window_ms}
-    if request.reduce_only:
-        params["reduceOnly"] = "true"
 
-    def send() -> Order:
-        raw = client.transport.once("create_algo", client.exchange.fapiPrivatePostAlgoOrder, params, weight=0,
-                                    orders=1)
-        return _resolve(client, raw, request.symbol)
+    market = Market.FUTURES
 
-    def find() -> Order:
-        raw = client.transport.once("fetch_algo", client.exchange.fapiPrivateGetAlgoOrder, {"clientAlgoId": cid},
-                                    weight=1)
-        return _resolve(client, raw, request.symbol)
+    def __init__(self, venue: Venue, **options: Any) -> None:
+        super().__init__(venue, **options)
+        self._leverage: dict[str, int] = {}  # set by this client
+        self._leverage_caps: dict[str, int] = {}
+        self._symbol_configs: dict[str, tuple[int, bool]] = {}  # as the exchange had them
 
-    try:
-        order = client.transport.send_order(send, find, f"{label.split()[0]} order {cid} on {request.symbol}")
-    except Unresolved as e:
-        raise e.error from e.__cause__
-    except ConsoleError as e:
-        journal.failed(cid, e)
-        raise
-    journal.resolved(order)
-    return order
+    def ccxt_symbol(self, symbol: str) -> str:
+        """The linear perpetual of ``symbol`` as ccxt names it (BTC/USDT:USDT)."""
+        return symbol if ":" in symbol else f"{symbol}:{symbol.split('/')[-1]}"
 
+    def _trades_here(self, market: dict) -> bool:
+        return bool(market.get("linear") and market.get("swap"))
 
-def fetch_algo(client: ExchangeClient, symbol: str, client_algo_id: str) -> Order:
-    """The conditional order with this client algo id; OrderNotFound if the exchange has none.
+    def _fetch_account(self) -> dict:
+        return self.transport.read("fetch_account", self.exchange.fapiPrivateV2GetAccount)
 
-    Once it has triggered, the answer is the order it placed (its fills, fees and realised PnL),
-    under the client algo id; before that it carries the algo id as its exchange order id.
-    """
-    _require_futures(client, "conditional orders")
-    client.rules(symbol)
-    raw = client.transport.read("fetch_algo", client.exchange.fapiPrivateGetAlgoOrder,
+    def _check_balance(self, plan: Plan) -> None:
+        if plan.request.reduce_only:
+            return
+        rules = self.rules(plan.request.symbol)
+        leverage = self.symbol_config(rules.symbol)[0]
+        self._covered(lambda held: check_margin(plan.preview, rules, held, leverage))
+
+    def _realized_pnl(self, trades: list[AccountTrade]) -> Decimal | None:
+        return sum((t.realized_pnl or ZERO for t in trades), ZERO)
+
+    # --- leverage, margin, positions -----------------------------------------------------------
+
+    def max_leverage(self, symbol: str) -> int:
+        """The highest leverage the symbol's first notional bracket allows."""
+        if symbol not in self._leverage_caps:
+            market_id = self.market_id(symbol)
+            raw = self.transport.read("fetch_leverage_tiers", self.exchange.fapiPrivateGetLeverageBracket,
+                                      {"symbol": market_id})
+            rows = raw if isinstance(raw, list) else [raw]
+            brackets = next((r.get("brackets") or [] for r in rows if r.get("symbol") == market_id), [])
+            if not brackets:
+                raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
+            self._leverage_caps[symbol] = max(int(b["initialLeverage"]) for b in brackets)
+        return self._leverage_caps[symbol]
+
+    def prepare_futures(self, symbol: str, leverage: int) -> None:
+        """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
+        self.rules(symbol)
+        if self._leverage.get(symbol) == leverage:
+            return
+        highest = self.max_leverage(symbol)
+        if not 1 <= leverage <= highest:
+            raise InvalidOrder(f"leverage {leverage} is outside the allowed range 1-{highest} for {symbol}; "
+                               f"pick a leverage from 1 to {highest}")
+        ccxt_symbol = self.ccxt_symbol(symbol)
+        try:
+            self.transport.read("set_margin_mode", self.exchange.set_margin_mode, "isolated", ccxt_symbol)
+        except OrderRejected as e:
+            if "No need to change margin type" not in str(e):
+                raise
+        self.transport.read("set_leverage", self.exchange.set_leverage, leverage, ccxt_symbol)
+        self._leverage[symbol] = leverage
+
+    def symbol_config(self, symbol: str) -> tuple[int, bool]:
+        """(leverage, isolated) as the exchange has them for ``symbol``, asked once per client."""
+        if symbol in self._leverage:
+            return self._leverage[symbol], True
+        if symbol not in self._symbol_configs:
+            market_id = self.market_id(symbol)
+            rows = self.transport.read("fetch_symbol_config", self.exchange.fapiPrivateGetSymbolConfig,
+                                       {"symbol": market_id}, weight=5)
+            row = next((r for r in rows if r.get("symbol") == market_id), {})
+            self._symbol_configs[symbol] = (int(row.get("leverage") or 1),
+                                            str(row.get("marginType", "")).upper() == "ISOLATED")
+        return self._symbol_configs[symbol]
+
+    def positions(self) -> list[Position]:
+        """Open positions (non-zero quantity), one per symbol."""
+        self.load_markets()
+        raw = self.transport.read("fetch_positions", self.exchange.fetch_positions)
+        result = []
+        for row in raw:
+            info = row.get("info") or row
+            if dec0(info.get("positionAmt")) == 0:
+                continue
+            symbol = str(row.get("symbol") or "").split(":")[0]
+            leverage, isolated = (None, None) if "leverage" in info else self.symbol_config(symbol)
+            result.append(parse_position(row, symbol, leverage=leverage, isolated=isolated))
+        return result
+
+    def close_position(self, symbol: str, *, journal: OrderJournal) -> Order:
+        """Close the whole position on ``symbol`` with a reduce-only market order."""
+        held = next((p for p in self.positions() if p.symbol == symbol), None)
+        if held is None or held.quantity == 0:
+            raise InvalidOrder(f"there is no open {symbol} position to close; check the positions table")
+        side = Side.SELL if held.quantity > 0 else Side.BUY
+        return self.place_order(OrderRequest(symbol=symbol, market=Market.FUTURES, side=side,
+                                             quantity=abs(held.quantity), reduce_only=True), journal=journal)
+
+    # --- conditional (algo) orders -------------------------------------------------------------
+
+    def place_algo(self, request: OrderRequest, working_type: WorkingType = WorkingType.MARK_PRICE, *,
+                   journal: OrderJournal) -> Order:
+        """Rest a STOP_MARKET or TAKE_PROFIT_MARKET order in the algo order service; return it (open).
+
+        ``request.stop_price`` is the trigger; ``request.reduce_only`` makes it reduce-only. The
+        trigger goes to the tick on the side that never exits worse than asked: up for a sell, down
+        for a buy. The order is journaled pending by its client algo id before it is sent; a lost
+        answer is resolved by looking it up by that id (see BinanceClient.place_order).
+        """
+        if not request.type.is_conditional or request.quantity is None or request.stop_price is None:
+            raise InvalidOrder("a conditional order is a stop_market or take_profit_market with a quantity and a "
+                               "trigger (stop) price; set all three")
+        rules = self.rules(request.symbol)
+        verb = request.side.value
+        qty = normalize_quantity(rules, request.quantity, market_order=True, verb=verb)
+        label = "stop price" if request.type is OrderType.STOP_MARKET else "take-profit price"
+        trigger = normalize_price(rules, request.stop_price,
+                                  Rounding.UP if request.side is Side.SELL else Rounding.DOWN, label)
+        price = self.reference_price(request.symbol)
+        if _fires(request.type, request.side, trigger, price):
+            raise InvalidOrder(f"the {label} {plain(trigger)} on {request.symbol} is already passed (price "
+                               f"{plain(price)}): it would trigger at once; close the position at market instead")
+        cid = self._client_id(request.client_order_id)
+        self._check_gate()
+        request = replace(request, quantity=qty, stop_price=trigger, client_order_id=cid)
+        journal.pending(cid, request)
+        params = {"algoType": "CONDITIONAL", "symbol": self.market_id(request.symbol),
+                  "side": request.side.value.upper(), "type": ALGO_TYPES[request.type], "quantity": plain(qty),
+                  "triggerPrice": plain(trigger), "workingType": WORKING_TYPES[working_type],
+                  "clientAlgoId": cid, "recvWindow": self.order_window_ms}
+        if request.reduce_only:
+            params["reduceOnly"] = "true"
+
+        def send() -> Order:
+            raw = self.transport.once("create_algo", self.exchange.fapiPrivatePostAlgoOrder, params, weight=0,
+                                      orders=1)
+            return self._resolve_algo(raw, request.symbol)
+
+        def find() -> Order:
+            raw = self.transport.once("fetch_algo", self.exchange.fapiPrivateGetAlgoOrder, {"clientAlgoId": cid},
+                                      weight=1)
+            return self._resolve_algo(raw, request.symbol)
+
+        try:
+            order = self.transport.send_order(send, find, f"{label.split()[0]} order {cid} on {request.symbol}")
+        except Unresolved as e:
+            raise e.error from e.__cause__
+        except ConsoleError as e:
+            journal.failed(cid, e)
+            raise
+        journal.resolved(order)
+        return order
+
+    def fetch_algo(self, symbol: str, client_algo_id: str) -> Order:
+        """The conditional order with this client algo id; OrderNotFound if the exchange has none.
+
+        Once it has triggered, the answer is the order it placed (its fills, fees and realised PnL),
+        under the client algo id; before that it carries the algo id as its exchange order id.
+        """
+        self.rules(symbol)
+        raw = self.transport.read("fetch_algo", self.exchange.fapiPrivateGetAlgoOrder,
+                                  {"clientAlgoId": client_algo_id}, weight=1)
+        return self._resolve_algo(raw, symbol)
+
+    def cancel_algo(self, symbol: str, client_algo_id: str, *, journal: OrderJournal) -> Order:
+        """Cancel a resting conditional order; journal and return it as the exchange then reports it.
+
+        That is cancelled, or filled when it fired first (its fill is then in the answer and the
+        journal records it). OrderNotFound if the exchange never had it.
+        """
+        self.rules(symbol)
+        try:
+            self.transport.read("cancel_algo", self.exchange.fapiPrivateDeleteAlgoOrder,
                                 {"clientAlgoId": client_algo_id}, weight=1)
-    return _resolve(client, raw, symbol)
+        except OrderNotFound:
+            pass  # triggered, cancelled already, or never placed: the lookup tells which
+        order = self.fetch_algo(symbol, client_algo_id)
+        journal.resolved(order)
+        return order
 
+    def open_algos(self, symbol: str | None = None) -> list[Order]:
+        """Conditional orders resting on ``symbol`` (or on every symbol: request weight 40)."""
+        params: dict[str, str] = {}
+        if symbol is not None:
+            self.rules(symbol)
+            params["symbol"] = self.market_id(symbol)
+        else:
+            self.load_markets()
+        rows = self.transport.read("fetch_open_algos", self.exchange.fapiPrivateGetOpenAlgoOrders, params,
+                                   weight=1 if symbol else OPEN_ALGOS_ALL_WEIGHT)
+        return [parse_algo(row, self._unified(str(row.get("symbol")))) for row in rows]
 
-def cancel_algo(client: ExchangeClient, symbol: str, client_algo_id: str, journal: OrderJournal) -> Order:
-    """Cancel a resting conditional order; journal and return it as the exchange then reports it.
+    def _unified(self, market_id: str) -> str:
+        """BTCUSDT -> BTC/USDT."""
+        listed = (self.exchange.markets_by_id or {}).get(market_id) or [{"symbol": market_id}]
+        return str(listed[0]["symbol"]).split(":")[0]
 
-    That is cancelled, or filled when it fired first (its fill is then in the answer and the
-    journal records it). OrderNotFound if the exchange never had it.
-    """
-    _require_futures(client, "conditional orders")
-    client.rules(symbol)
-    try:
-        client.transport.read("cancel_algo", client.exchange.fapiPrivateDeleteAlgoOrder,
-                              {"clientAlgoId": client_algo_id}, weight=1)
-    except OrderNotFound:
-        pass  # triggered, cancelled already, or never placed: the lookup tells which
-    order = fetch_algo(client, symbol, client_algo_id)
-    journal.resolved(order)
-    return order
-
-
-def open_algos(client: ExchangeClient, symbol: str | None = None) -> list[Order]:
-    """Conditional orders resting on ``symbol`` (or on every symbol: request weight 40)."""
-    _require_futures(client, "conditional orders")
-    params: dict[str, str] = {}
-    if symbol is not None:
-        client.rules(symbol)
-        params["symbol"] = client.exchange.market(client.ccxt_symbol(symbol))["id"]
-    else:
-        client.load_markets()
-    rows = client.transport.read("fetch_open_algos", client.exchange.fapiPrivateGetOpenAlgoOrders, params,
-                                 weight=1 if symbol else OPEN_ALGOS_ALL_WEIGHT)
-    return [parse_algo(row, _unified(client, str(row.get("symbol")))) for row in rows]
-
-
-def _unified(client: ExchangeClient, market_id: str) -> str:
-    """BTCUSDT -> BTC/USDT."""
-    listed = (client.exchange.markets_by_id or {}).get(market_id) or [{"symbol": market_id}]
-    return str(listed[0]["symbol"]).split(":")[0]
+    def _resolve_algo(self, raw: dict, symbol: str) -> Order:
+        """The algo order as answered; once triggered, the order it placed, under the client algo id."""
+        algo = parse_algo(raw, symbol)
+        actual = str(raw.get("actualOrderId") or "")
+        if not actual:
+            return algo
+        placed = self.transport.read("fetch_order", self.exchange.fapiPrivateGetOrder,
+                                     {"symbol": self.market_id(symbol), "orderId": actual})
+        order = self._with_fills(parse_order(placed, symbol, Market.FUTURES))
+        return replace(order, client_order_id=algo.client_order_id, type=algo.type, stop_price=algo.stop_price,
+                       reduce_only=algo.reduce_only)
 
 
 def parse_algo(raw: dict, symbol: str) -> Order:
@@ -239,19 +281,6 @@ def parse_algo(raw: dict, symbol: str) -> Order:
         reduce_only=str(raw.get("reduceOnly", "false")).lower() == "true",
         timestamp=utc_ms(raw.get("updateTime") or raw.get("createTime")),
     )
-
-
-def _resolve(client: ExchangeClient, raw: dict, symbol: str) -> Order:
-    algo = parse_algo(raw, symbol)
-    actual = str(raw.get("actualOrderId") or "")
-    if not actual:
-        return algo
-    market_id = client.exchange.market(client.ccxt_symbol(symbol))["id"]
-    placed = client.transport.read("fetch_order", client.exchange.fapiPrivateGetOrder,
-                                   {"symbol": market_id, "orderId": actual})
-    order = client._with_fills(parse_order(placed, symbol, Market.FUTURES))
-    return replace(order, client_order_id=algo.client_order_id, type=algo.type, stop_price=algo.stop_price,
-                   reduce_only=algo.reduce_only)
 
 
 def _fires(kind: OrderType, side: Side, trigger: Decimal, price: Decimal) -> bool:

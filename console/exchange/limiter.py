@@ -136,14 +136,15 @@ def _window_seconds(suffix: str) -> float | None:
         return None
 
 
-_shared: dict[tuple[str, Market], WeightLimiter] = {}
+_shared: dict[tuple[str, Market, Callable[[], float], Callable[[float], None]], WeightLimiter] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_limiter(address: str, market: Market) -> WeightLimiter:
-    """The process-wide limiter for the venue at ``address`` and ``market`` (created on first use)."""
+def shared_limiter(address: str, market: Market, *, clock: Callable[[], float] = time.time,
+                   sleep: Callable[[float], None] = time.sleep) -> WeightLimiter:
+    """The process-wide limiter for the venue at ``address`` and ``market`` on ``clock`` (created on first use)."""
     with _shared_lock:
-        key = (address, market)
+        key = (address, market, clock, sleep)
         if key not in _shared:
-            _shared[key] = WeightLimiter(LIMITS[market])
+            _shared[key] = WeightLimiter(LIMITS[market], clock=clock, sleep=sleep)
         return _shared[key]

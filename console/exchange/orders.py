@@ -131,29 +131,40 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
                 price=None if market_order else plain(price), params=params)
 
 
-def check_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], leverage: int = 1,
-                  *, keep_remainder: bool = False) -> None:
-    """Raise InsufficientBalance naming the shortfall when ``held`` can't cover the order.
+def check_spot_balance(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], *,
+                       keep_remainder: bool = False) -> None:
+    """Raise InsufficientBalance naming the shortfall when ``held`` can't cover a spot order.
 
-    A spot buy needs its quote amount, a spot sell its base quantity (and must not leave
-    unsellable dust, unless ``keep_remainder``), a futures order its margin at ``leverage`` plus the fee.
+    A buy needs its quote amount, a sell its base quantity (and must not leave unsellable dust,
+    unless ``keep_remainder``).
     """
-    if rules.market is Market.FUTURES:
-        asset, need = rules.quote, preview.notional / leverage + preview.fee
-    elif preview.side is Side.BUY:
-        asset, need = rules.quote, preview.notional
+    if preview.side is Side.BUY:
+        free = _require(preview, rules, held, rules.quote, preview.notional, "balance")
     else:
-        asset, need = rules.base, preview.quantity
+        free = _require(preview, rules, held, rules.base, preview.quantity, "balance")
+        if not keep_remainder:
+            check_remainder(rules, free, preview.quantity, preview.price)
+
+
+def check_margin(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], leverage: int) -> None:
+    """Raise InsufficientBalance naming the shortfall when ``held`` can't cover a futures order's margin.
+
+    The margin is the notional at ``leverage`` plus the fee.
+    """
+    _require(preview, rules, held, rules.quote, preview.notional / leverage + preview.fee, "margin")
+
+
+def _require(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance], asset: str, need: Decimal,
+             what: str) -> Decimal:
+    """Return the free ``asset``; raise InsufficientBalance when it is less than ``need``."""
     free = held[asset].free if asset in held else ZERO
     if need > free:
         short = need - free
-        what = "margin" if rules.market is Market.FUTURES else "balance"
         raise InsufficientBalance(
             f"{preview.side.value} {plain(preview.quantity)} {rules.base} on {preview.symbol} needs {plain(need)} "
             f"{asset} of free {what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
             shortfall=short, asset=asset)
-    if rules.market is Market.SPOT and preview.side is Side.SELL and not keep_remainder:
-        check_remainder(rules, free, preview.quantity, preview.price)
+    return free
 
 
 def balances_after(balances: dict[str, Balance], order: Order, rules: SymbolRules) -> dict[str, Balance]:

@@ -89,15 +89,21 @@ class Http:
 
     def _once(self, url: str, gzip_ok: bool) -> Response:
         parts = urlsplit(url)
-        connection = self._connection(parts.scheme, parts.netloc)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip" if gzip_ok else "identity"}
+        reused = (parts.scheme, parts.netloc) in self._pool()
+        connection = self._connection(parts.scheme, parts.netloc)
         with self._count:
             self.requests += 1
         try:
             connection.request("GET", target, headers=headers)
             answer = connection.getresponse()
             body = answer.read()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            self._drop(parts.scheme, parts.netloc)
+            if not reused:
+                raise
+            return self._once(url, gzip_ok)  # the server closed an idle kept-alive connection: a new one
         except BaseException:
             self._drop(parts.scheme, parts.netloc)
             raise

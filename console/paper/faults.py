@@ -38,8 +38,9 @@ class Faults:
         """Apply ``kind`` to requests on ``path`` ("*" for all), optionally only for ``method``.
 
         ``count`` limits it to the next N matching requests; ``rate`` applies it with that
-        probability per matching request (seeded by ``seed``); ``seconds`` is the latency, the
-        time a timeout holds the connection, or the Retry-After / ban duration.
+        probability per matching request (seeded by ``seed``); ``seconds`` is the latency (waited
+        with the exchange's ``sleep``), the longest a timeout holds the connection silent (it ends
+        sooner when the client hangs up), or the Retry-After / ban duration, all on the exchange's clock.
         """
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(KINDS)}")

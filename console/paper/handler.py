@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 import socket
 import struct
-import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from console.paper.server import PaperExchange
 
 log = logging.getLogger(__name__)
+HOLD_POLL_SECONDS = 0.02  # how often a held connection checks the exchange's clock
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -82,7 +83,7 @@ class Handler(BaseHTTPRequestHandler):
             error = {"code": -1000, "msg": "An unknown error occurred while processing the request."}
             return self._reply(500, json.dumps(error).encode(), headers)
         if fault is not None and fault.kind == "timeout_after_accept":
-            time.sleep(fault.seconds)
+            self._hold(fault.seconds)
             return self._reset()
         if fault is not None and fault.kind == "reset_after_accept":
             return self._reset()
@@ -108,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         """Apply a fault that acts before the request executes; True when it already answered."""
         ex = self.exchange
         if fault.kind == "latency":
-            time.sleep(fault.seconds)
+            ex.sleep(fault.seconds)
         elif fault.kind == "reset":
             self._reset()
             return True
@@ -124,6 +125,23 @@ class Handler(BaseHTTPRequestHandler):
         elif fault.kind == "clock_skew":
             raise ApiError(400, -1021, "Timestamp for this request is outside of the recvWindow.")
         return False
+
+    def _hold(self, seconds: float) -> None:
+        """Answer nothing until the client gives up (closes the connection) or ``seconds`` pass.
+
+        The seconds are the exchange's clock's, and the hold ends on the client's hang-up rather
+        than after a sleep: the client times out on its own real socket timeout, so a hold that
+        slept on a test's clock (which moves at once) would drop the connection before the client
+        timed out. On the wall clock the hold ends at the hang-up or after ``seconds``.
+        """
+        ex = self.exchange
+        until = ex.clock() + seconds
+        while ex.clock() < until and not ex.stopping:
+            try:
+                if select.select([self.connection], [], [], HOLD_POLL_SECONDS)[0]:
+                    return  # the client hung up (or sent more: it no longer waits for this answer)
+            except (OSError, ValueError):  # the connection is gone already
+                return
 
     def _reply(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)

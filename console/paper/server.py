@@ -38,8 +38,9 @@ class PaperExchange:
 
     State lives in memory and, with ``data_dir``, in ``data_dir/paper.duckdb`` so a restart
     meets the same account; ``sync_writes`` also survives power cuts (see console.paper.store).
-    ``clock`` (epoch seconds) is injectable for tests; ``enforce_weight_limits`` answers 429
-    past the exchangeInfo's per-minute request weight. ``partial_fills`` (a fraction of the
+    ``clock`` (epoch seconds) and ``sleep`` (what an injected latency waits with) are injectable:
+    a test's clock then runs the exchange's time and its delays. ``enforce_weight_limits`` answers
+    429 past the exchangeInfo's per-minute request weight. ``partial_fills`` (a fraction of the
     original quantity, settable at run time) makes resting orders fill in parts, one part per
     price touch (see console.paper.book). ``bnb_fees`` charges spot commissions in BNB while the
     account holds enough, as Binance does with "BNB burn" (see console.paper.spot).
@@ -48,10 +49,12 @@ class PaperExchange:
     def __init__(self, data_dir: Path | None = None, spot_rules: Path | None = None, futures_rules: Path | None = None,
                  feed: Feed | None = None, api_key: str = "paper-key", api_secret: str = "paper-secret",
                  starting_balances: dict[str, dict[str, Decimal]] | None = None, *,
-                 clock: Callable[[], float] | None = None, enforce_weight_limits: bool = True,
+                 clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
+                 enforce_weight_limits: bool = True,
                  match_interval: float = 1.0, sync_writes: bool = False,
                  partial_fills: Decimal | None = None, bnb_fees: bool = False) -> None:
         self.clock = clock or (feed.clock if feed is not None else time.time)
+        self.sleep = sleep or time.sleep
         self.feed = feed if feed is not None else SyntheticFeed(seed=7, clock=self.clock)
         self.api_key = api_key
         self.api_secret = api_secret.encode()
@@ -78,6 +81,11 @@ class PaperExchange:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self.base_url = ""
+
+    @property
+    def stopping(self) -> bool:
+        """True once ``stop`` was called (until the next ``start``)."""
+        return self._stopping.is_set()
 
     # lifecycle --------------------------------------------------------------------------------
     def _load(self) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from console.domain import Venue
 from console.errors import InvalidInput
-from console.storage.db import Cursor, atomic, utc_now_naive
+from console.storage.db import Cursor, atomic, stamp
 from console.storage.secrets import KeyBox
 
 
@@ -50,7 +50,7 @@ def save(cur: Cursor, keybox: KeyBox, *, name: str, venue: Venue, api_key: str, 
         keybox.encrypt(api_key.strip()),
         keybox.encrypt(api_secret.strip()),
         mask(api_key.strip()),
-        utc_now_naive(),
+        stamp(cur),
         name,
     ]
     with atomic(cur):

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from console.domain import Market, Venue, split_symbol
-from console.storage.db import Cursor, atomic, to_db_time, utc_now_naive
+from console.storage.db import Cursor, atomic, stamp, to_db_time
 from console.storage.pnl import from_store
 
 ZERO = Decimal(0)
@@ -85,5 +85,5 @@ def add_outside(cur: Cursor, venue: Venue, market: Market, account: str, holding
             "INSERT INTO outside_holdings (venue, market, account, holding, quantity, note, ts) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [Venue(venue).value, Market(market).value, account, holding, quantity, note,
-             to_db_time(ts) if ts else utc_now_naive()],
+             to_db_time(ts) if ts else stamp(cur)],
         )

@@ -12,13 +12,13 @@ import json
 import types
 import typing
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
 from console.domain import BotConfig, BotState
 from console.errors import ConfigError, InvalidInput
-from console.storage.db import Cursor, atomic, from_db_time, utc_now_naive
+from console.storage.db import Cursor, atomic, from_db_time, stamp
 from console.storage.pnl import from_store
 
 
@@ -82,8 +82,8 @@ def _record(row: tuple) -> BotRecord:
     )
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
+def _today(cur: Cursor) -> date:
+    return stamp(cur).date()
 
 
 def _check_name_free(cur: Cursor, name: str, bot_id: int | None) -> None:
@@ -98,7 +98,7 @@ def create(cur: Cursor, config: BotConfig, *, day: date | None = None) -> int:
         _check_name_free(cur, config.name, None)
         row = cur.execute(
             "INSERT INTO bots (name, config, state, day, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [config.name, config_to_json(config), BotState.STOPPED.value, day or _today(), utc_now_naive()],
+            [config.name, config_to_json(config), BotState.STOPPED.value, day or _today(cur), stamp(cur)],
         ).fetchone()
     return int(row[0])
 
@@ -110,7 +110,7 @@ def update_config(cur: Cursor, bot_id: int, config: BotConfig) -> None:
         _check_name_free(cur, config.name, bot_id)
         cur.execute(
             "UPDATE bots SET name = ?, config = ?, updated_at = ? WHERE id = ?",
-            [config.name, config_to_json(config), utc_now_naive(), bot_id],
+            [config.name, config_to_json(config), stamp(cur), bot_id],
         )
 
 
@@ -139,7 +139,7 @@ def set_state(cur: Cursor, bot_id: int, state: BotState, reason: str = "") -> No
         get(cur, bot_id)
         cur.execute(
             "UPDATE bots SET state = ?, reason = ?, updated_at = ? WHERE id = ?",
-            [BotState(state).value, reason, utc_now_naive(), bot_id],
+            [BotState(state).value, reason, stamp(cur), bot_id],
         )
 
 
@@ -161,7 +161,7 @@ def bump_daily(
         cur.execute(
             "UPDATE bots SET trades_today = trades_today + ?, pnl_today = pnl_today + ?, updated_at = ? "
             "WHERE id = ?",
-            [trades, Decimal(pnl), utc_now_naive(), bot_id],
+            [trades, Decimal(pnl), stamp(cur), bot_id],
         )
         return get(cur, bot_id)
 
@@ -175,7 +175,7 @@ def reset_daily(cur: Cursor, day: date) -> builtins.list[int]:
     with atomic(cur):
         woken = cur.execute(
             "UPDATE bots SET state = ?, reason = '', updated_at = ? WHERE state = ? RETURNING id",
-            [BotState.RUNNING.value, utc_now_naive(), BotState.PAUSED.value],
+            [BotState.RUNNING.value, stamp(cur), BotState.PAUSED.value],
         ).fetchall()
         cur.execute("UPDATE bots SET day = ?, trades_today = 0, pnl_today = 0", [day])
     return sorted(r[0] for r in woken)

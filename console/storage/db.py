@@ -10,17 +10,23 @@ uses). DuckDB would otherwise abort one of two concurrent transactions that touc
 the same row (the engine bumping a bot's counters while a person stops it); with
 the lock they simply queue. Reads never take the lock; ``snapshot()`` runs several
 reads on one consistent view.
+
+Timestamps written (``created_at``, ``updated_at``, a bot's day) come from the database's clock,
+given to ``Database.open``: every cursor of a database knows it (``stamp(cur)``).
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from console.clock import utc_now
 from console.config import ensure_private_dir
 from console.errors import ConfigError, StorageError
 from console.storage.schema import MIGRATIONS
@@ -29,27 +35,32 @@ Cursor = duckdb.DuckDBPyConnection
 
 WRITE_LOCK = threading.RLock()
 
+# The clock of the database each cursor belongs to (see ``stamp``).
+_clocks: weakref.WeakKeyDictionary[Cursor, Callable[[], float]] = weakref.WeakKeyDictionary()
+
 
 class Database:
     """An open console database. Build it with ``Database.open``."""
 
-    def __init__(self, connection: Cursor, path: Path | None) -> None:
+    def __init__(self, connection: Cursor, path: Path | None, clock: Callable[[], float] | None = None) -> None:
         self._connection = connection
         self.path = path
+        self.clock: Callable[[], float] = clock or time.time  # epoch seconds: what every write stamps
         self._local = threading.local()
         self._cursors: list[Cursor] = []
         self._cursors_lock = threading.Lock()
         self._closed = False
 
     @classmethod
-    def open(cls, path: Path | str) -> Database:
+    def open(cls, path: Path | str, *, clock: Callable[[], float] | None = None) -> Database:
         """Open (or create, owner-only) the database at ``path`` or ``":memory:"``, and migrate it.
 
-        Raise StorageError, saying what to do, when the file is corrupt, locked by
-        another process or not writable.
+        ``clock`` (epoch seconds, the wall clock by default) dates what is written. Raise
+        StorageError, saying what to do, when the file is corrupt, locked by another process or
+        not writable.
         """
         if str(path) == ":memory:":
-            db = cls(duckdb.connect(":memory:"), None)
+            db = cls(duckdb.connect(":memory:"), None, clock)
         else:
             file = Path(path).expanduser()
             try:
@@ -60,7 +71,7 @@ class Database:
                 connection = duckdb.connect(str(file))
             except duckdb.Error as e:
                 raise StorageError(_open_failure(file, e)) from e
-            db = cls(connection, file)
+            db = cls(connection, file, clock)
             file.chmod(0o600)
         try:
             db._migrate()
@@ -82,6 +93,7 @@ class Database:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._connection.cursor()
+            _clocks[cur] = self.clock
             self._local.cursor = cur
             with self._cursors_lock:
                 self._cursors.append(cur)
@@ -92,6 +104,10 @@ class Database:
         """Run the block in one transaction on this thread's cursor: commit, or roll back on error."""
         with atomic(self.cursor()) as cur:
             yield cur
+
+    def now(self) -> datetime:
+        """Now on the database's clock, as an aware UTC datetime."""
+        return utc_now(self.clock)
 
     @property
     def schema_version(self) -> int:
@@ -132,7 +148,7 @@ class Database:
             with atomic(cur):
                 cur.execute(script)
                 cur.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utc_now_naive()]
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, stamp(cur)]
                 )
 
 
@@ -200,9 +216,12 @@ def _open_failure(file: Path, error: duckdb.Error) -> str:
     return f"cannot open the data file {file}: {text}; move it aside or set CONSOLE_DATA_DIR to another folder"
 
 
-def utc_now_naive() -> datetime:
-    """Now, as the naive UTC timestamp the database stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
+def stamp(cur: Cursor) -> datetime:
+    """Now on the clock of the database ``cur`` belongs to, as the naive UTC timestamp it stores.
+
+    A cursor opened outside ``Database`` has no clock of its own: it reads the wall clock.
+    """
+    return utc_now(_clocks.get(cur)).replace(tzinfo=None)
 
 
 def to_db_time(ts: datetime) -> datetime:

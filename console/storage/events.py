@@ -5,15 +5,15 @@ from datetime import datetime
 
 import pandas as pd
 
-from console.storage.db import Cursor, atomic, to_db_time, utc_now_naive
+from console.storage.db import Cursor, atomic, stamp, to_db_time
 
 
 def log(cur: Cursor, bot_id: int | None, kind: str, message: str, ts: datetime | None = None) -> None:
-    """Append an event (``bot_id`` None for the console itself); ``ts`` defaults to now."""
+    """Append an event (``bot_id`` None for the console itself); ``ts`` defaults to now on the database's clock."""
     with atomic(cur):
         cur.execute(
             "INSERT INTO events (bot_id, kind, message, ts) VALUES (?, ?, ?, ?)",
-            [bot_id, kind, message, to_db_time(ts) if ts else utc_now_naive()],
+            [bot_id, kind, message, to_db_time(ts) if ts else stamp(cur)],
         )
 
 

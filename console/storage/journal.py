@@ -18,7 +18,7 @@ import pandas as pd
 
 from console.domain import Market, OrderStatus, OrderType, Side, Venue
 from console.errors import InvalidInput
-from console.storage.db import Cursor, atomic, from_db_time, utc_now_naive
+from console.storage.db import Cursor, atomic, from_db_time, stamp
 
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNKNOWN)
 
@@ -91,7 +91,7 @@ def add_pending(
     request: dict[str, Any],
 ) -> None:
     """Journal an order intent as PENDING; a client order id is used once only."""
-    now = utc_now_naive()
+    now = stamp(cur)
     try:
         with atomic(cur):
             cur.execute(
@@ -134,7 +134,7 @@ def try_update(
         row = cur.execute(
             "UPDATE orders SET status = ?, exchange_order_id = coalesce(?, exchange_order_id), "
             "response = coalesce(?, response), updated_at = ? WHERE client_order_id = ? RETURNING 1",
-            [OrderStatus(status).value, exchange_order_id, _json(response), utc_now_naive(), client_order_id],
+            [OrderStatus(status).value, exchange_order_id, _json(response), stamp(cur), client_order_id],
         ).fetchone()
     return row is not None
 

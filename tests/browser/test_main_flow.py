@@ -104,6 +104,11 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     shoot(page, "2_bots")
     page.get_by_role("button", name="■ Stop", exact=True).click()
     expect(page.get_by_text("stopped", exact=True)).to_be_visible()
+    page.get_by_text("Price chart").click()  # the bot's candles, volume and its entries and exits
+    price = page.locator(".js-plotly-plot").filter(has_text="browser dca · BTC/USDT spot 1h")
+    expect(price.locator(".boxlayer .trace.boxes path.box").first).to_be_attached()  # candles
+    expect(price).to_contain_text("entry buy")
+    expect(price.locator(".scatterlayer .trace .points path").first).to_be_attached()  # trade markers
 
     open_page(page, "Trades & PnL", "Trades & PnL")
     trades = page.get_by_test_id("stMetric").filter(has_text="Trades")
@@ -127,5 +132,5 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     open_page(page, "Settings", "Settings")
     shoot(page, "5_settings")
     open_page(page, "Overview", "Overview")
-    expect(page.get_by_role("heading", name="Bots")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bots", exact=True).first).to_be_visible()
     shoot(page, "1_overview")

@@ -163,3 +163,21 @@ def test_a_futures_close_is_each_bots_own_order_and_the_rest_is_manual(btc):
         assert positions.of_bot(cur, bot_id, bots.get(cur, bot_id).config).quantity == 0
     with pytest.raises(InvalidOrder, match="no open BTC/USDT futures position"):
         gateway.close_futures(Venue.PAPER, "paper", "BTC/USDT")
+
+
+def test_clients_are_built_per_market_and_orders_of_the_other_market_are_refused_by_name(btc):
+    from console.exchange.futures import FuturesClient
+    from console.exchange.spot import SpotClient
+
+    spot, perp = btc.clients.spot(Venue.PAPER, "paper"), btc.clients.futures(Venue.PAPER, "paper")
+    assert type(spot) is SpotClient and type(perp) is FuturesClient
+    assert btc.clients.get(Venue.PAPER, SPOT, "paper") is spot
+    gateway = btc.engine.gateway
+    with pytest.raises(InvalidOrder, match="OCO orders are spot only"):
+        gateway.place_oco(owner(FUTURES), "BTC/USDT", D("0.01"), D("31500"), D("28500"))
+    with pytest.raises(InvalidOrder, match="apply to USD-M futures"):
+        gateway.place_algo(owner(SPOT), OrderRequest(symbol="BTC/USDT", market=SPOT, side=Side.SELL,
+                                                     type=OrderType.STOP_MARKET, quantity=D("0.01"),
+                                                     stop_price=D("28500")))
+    assert btc.exchange.exchange_orders("spot") == [] and btc.exchange.exchange_orders("futures") == []
+    assert journal.open_entries(btc.db.cursor()) == []

@@ -148,13 +148,13 @@ def console(tmp_path):
 def test_a_ticket_limit_buy_partly_filled_then_cancelled_is_recorded_at_once(console):
     exchange = console.paper.exchange
     exchange.partial_fills = D("0.25")
-    order = console.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.004", price="29900")
+    order = console.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="0.004", price="29900")
     assert order.status is OrderStatus.OPEN
     exchange.feed.set_price("BTCUSDT", D("29850"))
     exchange.feed.set_price("BTCUSDT", D("29800"))
     assert settle(console.db, console.clients) == 0, "resting partly filled: not final, nothing recorded"
 
-    [cancelled] = console.cancel_order("spot", "BTC/USDT", order.client_order_id)
+    [cancelled] = console.orders.cancel("spot", "BTC/USDT", order.client_order_id)
     assert (cancelled.status, cancelled.filled) == (OrderStatus.CANCELLED, D("0.002"))
     fills = fills_of(exchange, "spot", order.exchange_order_id)
     trade = recorded(console.db, order.exchange_order_id)
@@ -170,21 +170,21 @@ def test_a_ticket_limit_buy_partly_filled_then_cancelled_is_recorded_at_once(con
 def test_a_futures_limit_order_partly_filled_is_recorded_once_final_and_positions_add_up(console):
     exchange = console.paper.exchange
     exchange.partial_fills = D(1) / 3
-    order = console.place_order(market="futures", symbol="BTC/USDT", side="buy", amount="0.009", price="29900")
+    order = console.orders.place(market="futures", symbol="BTC/USDT", side="buy", amount="0.009", price="29900")
     exchange.feed.set_price("BTCUSDT", D("29850"))
     assert settle(console.db, console.clients) == 0
     entry = journal.get(console.db.cursor(), order.client_order_id)
     assert (entry.status, entry.response["filled"]) == (OrderStatus.PARTIALLY_FILLED, "0.003")
     exchange.feed.set_price("BTCUSDT", D("29800"))
 
-    [cancelled] = console.cancel_order("futures", "BTC/USDT", order.client_order_id)
+    [cancelled] = console.orders.cancel("futures", "BTC/USDT", order.client_order_id)
     assert (cancelled.status, cancelled.filled) == (OrderStatus.CANCELLED, D("0.006"))
     trade = recorded(console.db, order.exchange_order_id)
     assert_matches_exchange(trade, fills_of(exchange, "futures", order.exchange_order_id))
     assert (trade.quantity, trade.commission) == (D("0.006"), D("0.03588")), "maker fee on each part"
     assert exchange.futures.positions["BTCUSDT"].amount == trade.quantity
 
-    [close] = console.close_position("BTC/USDT")
+    [close] = console.orders.close_position("BTC/USDT")
     assert not [p for p in console.client(Market.FUTURES).positions() if p.quantity]
     rows = console.db.cursor().execute(
         "SELECT side, quantity, commission, realized_pnl FROM trades WHERE market = 'futures'").fetchall()

@@ -87,27 +87,27 @@ def console(tmp_path):
 def test_the_ticket_and_the_kill_switch_send_only_what_binance_reads(console):
     con = console
     seen = record(con.paper.exchange)
-    btc = con.last_price("spot", "BTC/USDT")
-    con.preview_order(market="spot", symbol="BTC/USDT", side="buy", amount="50", amount_in="quote")
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
-    resting = con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
+    btc = con.orders.last_price("spot", "BTC/USDT")
+    con.orders.preview(market="spot", symbol="BTC/USDT", side="buy", amount="50", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    resting = con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
                               price=str((btc * Decimal("0.9")).quantize(Decimal("0.01"))))
-    con.cancel_order("spot", "BTC/USDT", resting.client_order_id)
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
+    con.orders.cancel("spot", "BTC/USDT", resting.client_order_id)
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="0.001",
                     price=str((btc * Decimal("0.95")).quantize(Decimal("0.01"))))
-    con.place_oco(symbol="BTC/USDT", quantity="0.0005",
+    con.orders.place_oco(symbol="BTC/USDT", quantity="0.0005",
                   take_profit=str((btc * Decimal("1.05")).quantize(Decimal("0.01"))),
                   stop_loss=str((btc * Decimal("0.95")).quantize(Decimal("0.01"))))
-    con.set_leverage("ETH/USDT", 4)
-    con.place_order(market="futures", symbol="ETH/USDT", side="buy", amount="0.05")
-    con.close_position("ETH/USDT")
-    con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.002")
-    eth = con.last_price("futures", "ETH/USDT")
-    con.place_order(market="futures", symbol="ETH/USDT", side="buy", amount="0.05",
+    con.orders.set_leverage("ETH/USDT", 4)
+    con.orders.place(market="futures", symbol="ETH/USDT", side="buy", amount="0.05")
+    con.orders.close_position("ETH/USDT")
+    con.orders.place(market="futures", symbol="BTC/USDT", side="sell", amount="0.002")
+    eth = con.orders.last_price("futures", "ETH/USDT")
+    con.orders.place(market="futures", symbol="ETH/USDT", side="buy", amount="0.05",
                     price=str((eth * Decimal("0.97")).quantize(Decimal("0.01"))))
     report = con.kill_switch(sell_spot=True)
     assert report.complete, str(report)
-    assert con.open_orders().empty
+    assert con.overview.open_orders().empty
     assert refused(seen) == []
     hit = endpoints(seen)
     for needed in [("POST", "/api/v3/order"), ("DELETE", "/api/v3/order"), ("POST", "/api/v3/orderList/oco"),

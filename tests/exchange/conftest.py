@@ -111,11 +111,12 @@ def journal() -> RecordingJournal:
 
 @pytest.fixture
 def make_client(venue, fake_time):
-    """make_client(Market.SPOT, **overrides) -> ExchangeClient on the paper venue with fake time.
+    """make_client(Market.SPOT, **overrides) -> SpotClient (FuturesClient for Market.FUTURES) on the paper
+    venue with fake time.
 
     Every order method takes its journal: tests pass the ``journal`` fixture."""
     from console.domain import Venue
-    from console.exchange.client import ExchangeClient
+    from console.exchange.factory import client_for
     from console.exchange.limiter import LIMITS, WeightLimiter
     from console.exchange.retry import BanGate
 
@@ -127,6 +128,6 @@ def make_client(venue, fake_time):
                        limiter=WeightLimiter(LIMITS[market], clock=fake_time.clock, sleep=fake_time.sleep),
                        ban_gate=gate)
         options.update(overrides)
-        return ExchangeClient(Venue.PAPER, market, **options)
+        return client_for(Venue.PAPER, market, **options)
 
     return build

@@ -7,7 +7,7 @@ import pytest
 
 from console.domain import Market, OrderRequest, OrderStatus, OrderType, Side, Venue, WorkingType
 from console.errors import InvalidOrder, OrderNotFound
-from console.exchange.client import ExchangeClient
+from console.exchange.futures import FuturesClient
 from console.exchange.limiter import LIMITS, WeightLimiter
 from console.exchange.retry import BanGate
 
@@ -18,12 +18,12 @@ ALGO = "/fapi/v1/algoOrder"
 def make_futures(venue, fake_time):
     """A USD-M client on the paper venue with fake time; each order call is given the journal."""
 
-    def build() -> ExchangeClient:
-        return ExchangeClient(Venue.PAPER, Market.FUTURES, base_url=venue.base_url, api_key="paper-key",
-                              api_secret="paper-secret", clock=fake_time.clock, sleep=fake_time.sleep,
-                              rng=lambda: 0.5, timeout_ms=2_000, ban_gate=BanGate(),
-                              limiter=WeightLimiter(LIMITS[Market.FUTURES], clock=fake_time.clock,
-                                                    sleep=fake_time.sleep))
+    def build() -> FuturesClient:
+        return FuturesClient(Venue.PAPER, base_url=venue.base_url, api_key="paper-key",
+                             api_secret="paper-secret", clock=fake_time.clock, sleep=fake_time.sleep,
+                             rng=lambda: 0.5, timeout_ms=2_000, ban_gate=BanGate(),
+                             limiter=WeightLimiter(LIMITS[Market.FUTURES], clock=fake_time.clock,
+                                                   sleep=fake_time.sleep))
 
     return build
 

@@ -200,12 +200,12 @@ def test_limiter_takes_the_exchange_weight_count(make_client, venue):
 
 def test_clients_of_one_venue_share_the_limiter_and_the_ban_gate(venue):
     from console.domain import Venue
-    from console.exchange.client import ExchangeClient
+    from console.exchange.futures import FuturesClient
+    from console.exchange.spot import SpotClient
 
-    a, b = (ExchangeClient(Venue.PAPER, Market.SPOT, base_url=venue.base_url, api_key="paper-key",
-                           api_secret="paper-secret") for _ in range(2))
-    futures = ExchangeClient(Venue.PAPER, Market.FUTURES, base_url=venue.base_url, api_key="paper-key",
-                             api_secret="paper-secret")
+    a, b = (SpotClient(Venue.PAPER, base_url=venue.base_url, api_key="paper-key", api_secret="paper-secret")
+            for _ in range(2))
+    futures = FuturesClient(Venue.PAPER, base_url=venue.base_url, api_key="paper-key", api_secret="paper-secret")
     assert a.transport.limiter is b.transport.limiter is not futures.transport.limiter
     assert a.transport.gate is b.transport.gate is not futures.transport.gate
 

@@ -74,6 +74,7 @@ def replay(tmp_path: Path, shared_data: Path) -> Iterator[Callable[[pd.DataFrame
         started.append(exchange)
         return exchange.start(), now
 
+    start.exchanges = started  # type: ignore[attr-defined]
     yield start
     for exchange in started:
         exchange.stop()

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from console.errors import CorruptDownload, UnknownSymbol
+from console.errors import Banned, CorruptDownload, UnknownSymbol
 from console.history.download import Progress
+from console.history.http import Http
 from console.history.series import Series, month_bounds, to_ms
 from tests.history.archive_server import all_months, write_klines, zip_path
 from tests.history.conftest import candles, downloader, same_candles, stored
@@ -197,3 +198,22 @@ def test_months_of_a_range_are_whole_utc_months() -> None:
     assert all_months(pd.DataFrame({"ts": [to_ms("2024-11-30"), to_ms("2025-01-01")]})) == \
         ["2024-11", "2024-12", "2025-01"]
 
+
+
+def test_temporary_rest_errors_are_retried_and_a_ban_stops_at_once(store, archive, replay, btc_1h) -> None:
+    rest_url, now = replay(btc_1h, "BTCUSDT", "1h")
+    exchange = replay.exchanges[-1]
+    exchange.faults.add(path="/api/v3/klines", kind="error_5xx", count=2)
+    exchange.faults.add(path="/api/v3/klines", kind="rate_limit", seconds=7, count=1)
+    pauses: list[float] = []
+    fetch = downloader(store, archive.base_url, rest_url, now, use_archive=False, http=Http(sleep=pauses.append))
+
+    report = fetch.download(SPOT_BTC, to_ms("2021-05-01"))
+
+    assert pauses == [0.5, 1.0, 7.0] and report.rest_pages == 1  # 503, 503, then 429 with Retry-After 7 s
+    same_candles(stored(store, SPOT_BTC), btc_1h[btc_1h.ts >= to_ms("2021-05-01")])
+    store.delete(SPOT_BTC)
+    exchange.faults.add(path="/api/v3/klines", kind="ban", seconds=120, count=1)
+    with pytest.raises(Banned, match="banned this IP for too many requests"):
+        fetch.download(SPOT_BTC, to_ms("2021-05-01"))
+    assert pauses == [0.5, 1.0, 7.0] and store.all_series() == []

@@ -20,7 +20,8 @@ OUT = ROOT / "benchmarks" / "out"
 
 
 class Clock:
-    """Epoch seconds that only move when the test moves them."""
+    """Epoch seconds that only move when the test moves them, or when something sleeps on them:
+    ``sleep`` moves the time instead of waiting."""
 
     def __init__(self) -> None:
         self.now = time.time()
@@ -32,6 +33,9 @@ class Clock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
 
 
 class CountingFaults(Faults):
@@ -51,17 +55,21 @@ class CountingFaults(Faults):
 
 
 class SleepLog:
-    """An injected sleep that returns at once and adds up what it was asked to wait."""
+    """An injected sleep that returns at once and adds up what it was asked to wait; given a
+    ``clock``, it moves that clock on by the wait (so a limiter waiting on it sees its window pass)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.calls = 0
         self.seconds = 0.0
+        self._clock = clock
         self._lock = threading.Lock()
 
     def __call__(self, seconds: float) -> None:
         with self._lock:
             self.calls += 1
             self.seconds += seconds
+        if self._clock is not None:
+            self._clock.sleep(seconds)
 
 
 class SkippedTime:

@@ -28,7 +28,8 @@ import pytest
 from console.domain import BotConfig, BotState, Market, Venue
 from console.errors import ConsoleError
 from console.engine.reconcile import IN_FLIGHT
-from console.exchange.client import ExchangeClient
+from console.exchange.client import BinanceClient
+from console.exchange.factory import client_for
 from console.paper import PaperExchange, SyntheticFeed
 from console.storage import bots, journal
 from console.storage.db import Database
@@ -131,8 +132,8 @@ class Campaign:
     def open_db(self) -> Database:
         return Database.open(self.console_dir / "console.duckdb")
 
-    def client(self, market: Market) -> ExchangeClient:
-        return ExchangeClient(Venue.PAPER, market, base_url=self.url, api_key="paper-key", api_secret="paper-secret")
+    def client(self, market: Market) -> BinanceClient:
+        return client_for(Venue.PAPER, market, base_url=self.url, api_key="paper-key", api_secret="paper-secret")
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Fault campaign: 1,000 order intents through the engine's order path while the exchange misbehaves.
 
-Every intent goes through ``ExchangeClient.place_order`` with a ``DbJournal`` over a DuckDB file,
+Every intent goes through ``BinanceClient.place_order`` with a ``DbJournal`` over a DuckDB file,
 as a bot's or a person's order does, against the paper exchange over real HTTP. A fifth of the
 order requests time out after the exchange accepted them; a few per cent each are dropped before
 or after being accepted, answered 503 or answered 429. Order lookups fail now and then too.
@@ -12,6 +12,7 @@ fails with a clear error is either absent from the exchange or recorded after a 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,8 @@ from console.engine.engine import BotEngine
 from console.engine.reconcile import settle
 from console.engine.recorder import DbJournal, Owner
 from console.errors import ConsoleError
-from console.exchange.client import ExchangeClient
+from console.exchange.factory import client_for
+from console.exchange.spot import SpotClient
 from console.exchange.limiter import LIMITS, WeightLimiter
 from console.exchange.retry import BanGate, RetryPolicy
 from console.paper import PaperExchange, ReplayFeed, SyntheticFeed
@@ -48,7 +50,7 @@ FUTURES_INTENTS = 300
 EXHAUSTED_INTENTS = 20
 WORKERS = 4
 CLIENT_TIMEOUT_MS = 250
-HOLD_SECONDS = 0.3  # a timed-out order request holds the connection just past the client's timeout
+HOLD_SECONDS = 0.3  # a timed-out order request is held until the client gives up, at most this long
 ORDER_PATHS = {Market.SPOT: "/api/v3/order", Market.FUTURES: "/fapi/v1/order"}
 # Share of order requests (POST) given each fault; the rest are answered normally.
 SEND_FAULTS = (("timeout_after_accept", 0.20), ("reset_after_accept", 0.03), ("reset", 0.03),
@@ -110,7 +112,7 @@ def test_order_intents_under_faults_are_never_duplicated_lost_or_doubled(venue: 
     sleep = SleepLog()
     limiter_time = SkippedTime()
     gate = BanGate()
-    clients = {market: ExchangeClient(
+    clients = {market: client_for(
         Venue.PAPER, market, base_url=venue.base_url, api_key="paper-key", api_secret="paper-secret",
         sleep=sleep, rng=random.Random(3).random, timeout_ms=CLIENT_TIMEOUT_MS, ban_gate=gate,
         retry=RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.5),
@@ -238,12 +240,12 @@ def test_an_oco_whose_answer_is_lost_is_still_recorded_when_a_leg_fills(shared_d
     already be in the journal, so the fill of a leg is recorded once the exchange answers again."""
     clock = Clock()
     feed = ReplayFeed(shared_data / "candles" / "binance_spot_BTCUSDT_1h.csv", speed=1, clock=clock)
-    exchange = PaperExchange(data_dir=tmp_path / "paper", feed=feed, clock=clock)
+    exchange = PaperExchange(data_dir=tmp_path / "paper", feed=feed, clock=clock, sleep=clock.sleep)
     exchange.faults = CountingFaults()
     exchange.start()
-    db = Database.open(tmp_path / "console.duckdb")
+    db = Database.open(tmp_path / "console.duckdb", clock=clock)
     clients = Clients(lambda v, a: Credentials("paper-key", "paper-secret", base_url=exchange.base_url),
-                      clock=clock, sleep=SleepLog())
+                      clock=clock, sleep=SleepLog(clock))
     engine = BotEngine(db, clients, clock=clock)
     try:
         with db.transaction() as cur:
@@ -289,21 +291,44 @@ def test_an_oco_whose_answer_is_lost_is_still_recorded_when_a_leg_fills(shared_d
         exchange.stop()
 
 
-def test_an_order_request_delayed_past_the_client_timeout_is_placed_once(venue: PaperExchange):
-    """The exchange takes the order request only after the client gave up waiting for it."""
-    client = ExchangeClient(Venue.PAPER, Market.SPOT, base_url=venue.base_url, api_key="paper-key",
-                            api_secret="paper-secret", timeout_ms=CLIENT_TIMEOUT_MS, sleep=SleepLog(),
-                            ban_gate=BanGate())
-    client.balances()
-    client.ticker("BTC/USDT")
-    venue.faults.add(path=ORDER_PATHS[Market.SPOT], method="POST", kind="latency", count=1, seconds=0.6)
-    request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, quote_quantity=Decimal("20"),
-                           client_order_id="slow-request-1")
+def test_an_order_request_delayed_past_the_client_timeout_is_placed_once(tmp_path: Path):
+    """The exchange takes the order request only after the client gave up waiting for it.
+
+    The exchange's injected sleep is the delay: it holds the first order request until the client
+    has given up on it (timed out, looked the order up, sent it again), then lets it land. The
+    exchange runs on the wall clock, as the client's signatures and socket timeout do, so the late
+    request is older than its recvWindow when it lands, and is refused.
+    """
+    gave_up = threading.Event()
+    held: list[threading.Thread] = []
+
+    def until_the_client_gave_up(seconds: float) -> None:
+        held.append(threading.current_thread())
+        gave_up.wait(timeout=60)
+
+    exchange = PaperExchange(feed=SyntheticFeed(seed=11), sleep=until_the_client_gave_up)
+    exchange.start()
+    client = SpotClient(Venue.PAPER, base_url=exchange.base_url, api_key="paper-key",
+                        api_secret="paper-secret", timeout_ms=CLIENT_TIMEOUT_MS, sleep=SleepLog(),
+                        ban_gate=BanGate())
     db = Database.open(":memory:")
     try:
-        client.place_order(request, journal=DbJournal(db, Owner(Venue.PAPER, Market.SPOT, "paper", None)))
-    except ConsoleError:
-        pass
-    time.sleep(1.0)  # the delayed request lands
-    placed = [o for o in venue.exchange_orders("spot") if o["clientOrderId"] == "slow-request-1"]
-    assert len(placed) == 1
+        client.balances()
+        client.ticker("BTC/USDT")
+        exchange.faults.add(path=ORDER_PATHS[Market.SPOT], method="POST", kind="latency", count=1, seconds=0.6)
+        request = OrderRequest(symbol="BTC/USDT", market=Market.SPOT, side=Side.BUY, quote_quantity=Decimal("20"),
+                               client_order_id="slow-request-1")
+        try:
+            client.place_order(request, journal=DbJournal(db, Owner(Venue.PAPER, Market.SPOT, "paper", None)))
+        except ConsoleError:
+            pass
+        gave_up.set()  # the delayed request lands now
+        for thread in held:
+            thread.join(timeout=60)
+        assert len(held) == 1 and not held[0].is_alive(), "the delayed request was handled"
+        placed = [o for o in exchange.exchange_orders("spot") if o["clientOrderId"] == "slow-request-1"]
+        assert len(placed) == 1
+    finally:
+        gave_up.set()
+        db.close()
+        exchange.stop()

@@ -29,6 +29,7 @@ class Campaign:
     def __init__(self, tmp_path: Path) -> None:
         self.clock = Clock()
         self.exchange = PaperExchange(feed=SyntheticFeed(seed=11, clock=self.clock), clock=self.clock,
+                                      sleep=self.clock.sleep,
                                       starting_balances={"spot": {"USDT": Decimal("100000")},
                                                          "futures": {"USDT": Decimal("100000")}})
         self.exchange.start()
@@ -101,42 +102,42 @@ def test_positions_add_up_through_bots_manual_orders_the_kill_switch_stops_and_r
     try:
         con = c.con
         ids = [
-            con.create_bot(form("spot cross", "spot", "ma_cross", {"fast": 2, "slow": 4}, size="60")),
-            con.create_bot(form("spot dca", "spot", "dca", {"interval_hours": 0.1, "max_entries": 3,
+            con.bots.create(form("spot cross", "spot", "ma_cross", {"fast": 2, "slow": 4}, size="60")),
+            con.bots.create(form("spot dca", "spot", "dca", {"interval_hours": 0.1, "max_entries": 3,
                                                             "take_profit_pct": 0.3},
                                 size="40", take_profit_pct="0.4", stop_loss_pct="0.4")),
-            con.create_bot(form("futures fast", "futures", "ma_cross", {"fast": 2, "slow": 4},
+            con.bots.create(form("futures fast", "futures", "ma_cross", {"fast": 2, "slow": 4},
                                 size="150", leverage=2, allow_short=True)),
-            con.create_bot(form("futures slow", "futures", "ma_cross", {"fast": 3, "slow": 6},
+            con.bots.create(form("futures slow", "futures", "ma_cross", {"fast": 3, "slow": 6},
                                 size="150", leverage=3, allow_short=True)),
         ]
-        con.start_all()
+        con.bots.start_all()
         c.check("bots created and started")
         c.cycles(6, "bots trading")
 
-        con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="150", amount_in="quote")
+        con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="150", amount_in="quote")
         c.check("a spot buy by hand")
-        con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.003", amount_in="base")
+        con.orders.place(market="futures", symbol="BTC/USDT", side="sell", amount="0.003", amount_in="base")
         c.check("a futures sell by hand")
         c.cycles(4, "bots and the manual book")
 
-        con.stop_bot(ids[0])
-        con.stop_bot(ids[2])
+        con.bots.stop(ids[0])
+        con.bots.stop(ids[2])
         c.cycles(2, "one bot per market stopped")
-        con.start_bot(ids[0])
-        con.start_bot(ids[2])
+        con.bots.start(ids[0])
+        con.bots.start(ids[2])
         c.cycles(2, "started again")
 
         con.kill_switch(sell_spot=True)
         c.check("kill switch")
-        assert {r.state for r in con.bots()} == {BotState.STOPPED}
+        assert {r.state for r in con.bots.all()} == {BotState.STOPPED}
 
         c.restart()
         con = c.con
         c.check("restart")
-        con.start_all()
+        con.bots.start_all()
         c.cycles(4, "after the restart")
-        con.place_order(market="futures", symbol="BTC/USDT", side="buy", amount="0.002", amount_in="base")
+        con.orders.place(market="futures", symbol="BTC/USDT", side="buy", amount="0.002", amount_in="base")
         c.cycles(2, "a futures buy by hand")
         c.restart()
         con = c.con
@@ -147,12 +148,12 @@ def test_positions_add_up_through_bots_manual_orders_the_kill_switch_stops_and_r
         for _ in range(2):  # two checks in a row, as the engine makes them (one per client every 10 s)
             c.clock.advance(10)
             con.engine.holdings.run()
-        suspended = {r.config.name for r in con.bots() if r.state is BotState.SUSPENDED}
+        suspended = {r.config.name for r in con.bots.all() if r.state is BotState.SUSPENDED}
         assert suspended == {"spot cross", "spot dca"}
-        [difference] = con.differences()
+        [difference] = con.holdings.differences()
         assert (difference.market, difference.holding) == (Market.SPOT, "BTC") and difference.quantity > 0
-        con.assign_difference("spot", "BTC", ids[1])
-        assert {r.state for r in con.bots()} == {BotState.RUNNING}
+        con.holdings.assign_difference("spot", "BTC", ids[1])
+        assert {r.state for r in con.bots.all()} == {BotState.RUNNING}
         c.check("the difference assigned to a bot")
         c.cycles(3, "after the difference")
 

@@ -45,10 +45,10 @@ class Stack:
         holdings = {"USDT": Decimal("10000"), "BTC": Decimal("1"), "ETH": Decimal("10"), "BNB": Decimal("50"),
                     "SOL": Decimal("200"), "XRP": Decimal("50000")}
         self.exchange = PaperExchange(feed=SyntheticFeed(seed=5, clock=self.clock), clock=self.clock,
-                                      starting_balances={"spot": holdings})
+                                      sleep=self.clock.sleep, starting_balances={"spot": holdings})
         self.exchange.start()
-        self.db = Database.open(tmp_path / "console.duckdb")
-        self.sleep = SleepLog()
+        self.db = Database.open(tmp_path / "console.duckdb", clock=self.clock)
+        self.sleep = SleepLog(self.clock)
         self.clients = Clients(
             lambda venue, account: Credentials("paper-key", "paper-secret", base_url=self.exchange.base_url),
             clock=self.clock, sleep=self.sleep)
@@ -165,6 +165,7 @@ def test_200_bots_stay_under_the_weight_limits_and_a_ban_halts_then_resumes_trad
         "bots with an error after the ban": errors_after,
         "bots not running, by reason": dict(halted),
         "busiest minute overall, spot / futures weight": f"{stack.peak['spot']} / {stack.peak['futures']}",
+        "client waits (the clock moved on, nothing waited)": f"{stack.sleep.calls} calls, {stack.sleep.seconds:.1f} s",
         "seconds (trading part)": round(trading_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -215,12 +216,13 @@ def resting_exit_weight(tmp_path: Path, protected: int) -> tuple[int, float]:
     """Run ``protected`` spot bots that each hold a position under an OCO sell for one minute of
     2 s cycles; return (resting OCO legs, spot weight used in that minute)."""
     clock = Clock()
-    exchange = PaperExchange(feed=SyntheticFeed(seed=5, clock=clock), clock=clock, enforce_weight_limits=False,
+    exchange = PaperExchange(feed=SyntheticFeed(seed=5, clock=clock), clock=clock, sleep=clock.sleep,
+                             enforce_weight_limits=False,
                              starting_balances={"spot": {"USDT": Decimal("100000")}})
     exchange.start()
-    db = Database.open(tmp_path / f"console-{protected}.duckdb")
+    db = Database.open(tmp_path / f"console-{protected}.duckdb", clock=clock)
     clients = Clients(lambda v, a: Credentials("paper-key", "paper-secret", base_url=exchange.base_url),
-                      clock=clock, sleep=SleepLog())
+                      clock=clock, sleep=SleepLog(clock))
     engine = BotEngine(db, clients, clock=clock)
     try:
         with db.transaction() as cur:

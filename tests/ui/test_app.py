@@ -35,7 +35,7 @@ def test_the_live_venue_is_red_and_asks_for_keys_inline(monkeypatch: pytest.Monk
     at = run_page("streamlit_app.py")
     assert not at.exception
     assert "**LIVE · real Binance account** · orders here spend real money" in texts(at.error)
-    assert "no API keys for the live venue; add them under Settings" in texts(at.error)
+    assert "No API keys for the live venue; add them under Settings." in texts(at.warning)
 
 
 def test_the_live_venue_is_refused_without_its_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,4 +49,4 @@ def test_the_demo_venue_is_orange_and_asks_for_keys_inline(monkeypatch: pytest.M
     at = run_page("streamlit_app.py")
     assert not at.exception
     assert "**DEMO · Binance demo trading** · no real money" in texts(at.warning)
-    assert "no API keys for the demo venue; add them under Settings" in texts(at.error)
+    assert "No API keys for the demo venue; add them under Settings." in texts(at.warning)

@@ -16,5 +16,5 @@ def test_the_trigger_price_of_futures_exits_is_chosen_in_the_bot_form(con) -> No
     trigger.select("contract_price")
     next(b for b in at.button if b.label == "Save bot").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    [record] = con.bots()
+    [record] = con.bots.all()
     assert record.config.working_type is WorkingType.CONTRACT_PRICE

@@ -22,7 +22,7 @@ def test_preview_shows_the_normalised_first_order_without_saving(con) -> None:
     preview = frame(at, "notional")
     assert preview.loc[0, "symbol"] == "BTC/USDT" and preview.loc[0, "notional"] == "100.00"
     assert preview.loc[0, "fee"].endswith("BTC")
-    assert con.bots() == []
+    assert con.bots.all() == []
 
 
 def test_saving_a_bot_lists_it_stopped_with_a_start_button(con) -> None:
@@ -32,7 +32,7 @@ def test_saving_a_bot_lists_it_stopped_with_a_start_button(con) -> None:
     submit(at, "Save bot")
     assert not at.exception
     assert "Created bot my dca (stopped)" in texts(at.success)
-    [record] = con.bots()
+    [record] = con.bots.all()
     assert record.config.strategy == "dca" and record.state is BotState.STOPPED
     assert at.button(key=f"start_{record.id}").label == "▶ Start"
 
@@ -43,7 +43,7 @@ def test_a_bad_size_is_refused_inline_with_the_fix(con) -> None:
     at.text_input(key="new_size").input("lots")
     submit(at, "Save bot")
     assert "size 'lots' is not a number; write it like 0.001" in texts(at.error)
-    assert con.bots() == []
+    assert con.bots.all() == []
 
 
 def test_strategy_parameters_that_do_not_fit_together_are_refused(con) -> None:
@@ -69,48 +69,48 @@ def test_an_order_below_the_minimum_notional_is_refused_with_the_fix(con) -> Non
     at.text_input(key="new_size").input("0.5")
     submit(at, "Preview order")
     assert "below the minimum order value 5 USDT for BTC/USDT; buy at least" in texts(at.error)
-    assert con.bots() == []
+    assert con.bots.all() == []
 
 
 def test_start_and_stop_go_through_callbacks(con) -> None:
-    bot_id = con.create_bot(dca_form())
+    bot_id = con.bots.create(dca_form())
     at = run_page("2_Bots.py")
     at.button(key=f"start_{bot_id}").click().run()
     assert not at.exception
-    assert con.bot(bot_id).state is BotState.RUNNING
+    assert con.bots.get(bot_id).state is BotState.RUNNING
     assert "Started dca bot" in texts(at.success)
     at.button(key=f"stop_{bot_id}").click().run()
-    assert con.bot(bot_id).state is BotState.STOPPED
+    assert con.bots.get(bot_id).state is BotState.STOPPED
     assert at.button(key=f"start_{bot_id}")
 
 
 def test_start_all_and_stop_all(con) -> None:
-    ids = [con.create_bot(dca_form(f"bot {i}")) for i in range(2)]
+    ids = [con.bots.create(dca_form(f"bot {i}")) for i in range(2)]
     at = run_page("2_Bots.py")
     at.button(key="start_all").click().run()
-    assert {con.bot(i).state for i in ids} == {BotState.RUNNING}
+    assert {con.bots.get(i).state for i in ids} == {BotState.RUNNING}
     at.button(key="stop_all").click().run()
-    assert {con.bot(i).state for i in ids} == {BotState.STOPPED}
+    assert {con.bots.get(i).state for i in ids} == {BotState.STOPPED}
 
 
 def test_edit_clone_and_delete(con) -> None:
-    bot_id = con.create_bot(dca_form("first"))
+    bot_id = con.bots.create(dca_form("first"))
     at = run_page("2_Bots.py")
     at.text_input(key=f"edit{bot_id}_size").input("150")
     at.button(key=f"FormSubmitter:edit{bot_id}_form-Save bot").click().run()
-    assert str(con.bot(bot_id).config.size) == "150"
+    assert str(con.bots.get(bot_id).config.size) == "150"
     at.text_input(key=f"clone_name_{bot_id}").input("second")
     at.button(key="clone").click().run()
-    assert sorted(r.config.name for r in con.bots()) == ["first", "second"]
+    assert sorted(r.config.name for r in con.bots.all()) == ["first", "second"]
     at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
     at.button(key="delete").click().run()
-    assert [r.config.name for r in con.bots()] == ["second"]
+    assert [r.config.name for r in con.bots.all()] == ["second"]
     assert "Deleted first." in texts(at.success)
 
 
 def test_deleting_a_running_bot_is_refused(con) -> None:
-    bot_id = con.create_bot(dca_form())
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form())
+    con.bots.start(bot_id)
     at = run_page("2_Bots.py")
     at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
     at.button(key="delete").click().run()
@@ -118,7 +118,7 @@ def test_deleting_a_running_bot_is_refused(con) -> None:
 
 
 def test_the_event_log_lists_a_bot_s_events(con) -> None:
-    bot_id = con.create_bot(dca_form())
+    bot_id = con.bots.create(dca_form())
     at = run_page("2_Bots.py")
     at.selectbox(key="log_bot").select(bot_id).run()
     log = frame(at, "message")
@@ -150,24 +150,24 @@ def test_an_empty_size_or_max_daily_loss_is_refused_naming_the_field(con) -> Non
     at.text_input(key="new_maxp").input(" ")
     submit(at, "Preview order")
     assert "Max position (quote) is empty" in texts(at.error)
-    assert con.bots() == []
+    assert con.bots.all() == []
 
 
 def test_a_bot_holding_a_position_is_deleted_only_with_its_position_closed(con) -> None:
-    bot_id = con.create_bot(dca_form("holder"))
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form("holder"))
+    con.bots.start(bot_id)
     con.engine.run_cycle()  # buys on its first tick
-    con.stop_bot(bot_id)
+    con.bots.stop(bot_id)
     at = run_page("2_Bots.py")
     at.checkbox(key=f"delete_confirm_{bot_id}").check().run()
     at.button(key="delete").click().run()
     assert "bot holder holds" in texts(at.error) and "close its position and orders first" in texts(at.error)
-    assert [r.id for r in con.bots()] == [bot_id]
+    assert [r.id for r in con.bots.all()] == [bot_id]
     at.checkbox(key=f"delete_close_{bot_id}").check().run()
     at.button(key="delete").click().run()
     assert not at.exception
     done = texts(at.success)
     assert "Cancelled its orders and sold 0.0" in done and "BTC left over is yours now; deleted holder." in done
-    assert con.bots() == []
-    btc = con.holdings().set_index(["market", "holding"]).loc[("spot", "BTC")]
+    assert con.bots.all() == []
+    btc = con.holdings.table().set_index(["market", "holding"]).loc[("spot", "BTC")]
     assert btc["difference"] == "0" and btc["bots"].startswith(f"#{bot_id} (deleted): 0")

@@ -113,8 +113,8 @@ def test_downloading_from_binance_needs_the_person_to_choose_it() -> None:
 def test_the_bots_page_draws_a_bots_chart_with_its_trades(con) -> None:
     from tests.ui.conftest import dca_form
 
-    bot_id = con.create_bot(dca_form("chart bot"))
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form("chart bot"))
+    con.bots.start(bot_id)
     con.engine.run_cycle()  # the DCA bot buys on its first tick
     con.engine.writer.flush()
     at = run_page("2_Bots.py")

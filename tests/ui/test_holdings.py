@@ -18,14 +18,14 @@ def outside_buy(con, quantity: float = 0.0005) -> None:
 
 
 def btc(con):
-    return con.holdings().set_index(["market", "holding"]).loc[("spot", "BTC")]
+    return con.holdings.table().set_index(["market", "holding"]).loc[("spot", "BTC")]
 
 
 def test_the_overview_shows_each_bot_and_the_manual_book_against_the_account(con) -> None:
-    bot_id = con.create_bot(dca_form("stacker"))
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form("stacker"))
+    con.bots.start(bot_id)
     con.engine.run_cycle()
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
     at = run_page("1_Overview.py")
     assert not at.exception
     table = frame(at, "difference").set_index(["market", "holding"])
@@ -36,14 +36,14 @@ def test_the_overview_shows_each_bot_and_the_manual_book_against_the_account(con
 
 
 def test_a_difference_is_accepted_on_the_overview_and_the_suspended_bot_runs_again(con) -> None:
-    bot_id = con.create_bot(dca_form("watched"))
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form("watched"))
+    con.bots.start(bot_id)
     con.engine.run_cycle()
     outside_buy(con)
     con.client(Market.SPOT).forget_balances()  # as when the balances the console keeps for a few seconds expire
     for _ in range(2):  # seen twice in a row: the engine suspends the bot
         con.engine.holdings.run(force=True)
-    assert con.bot(bot_id).state is BotState.SUSPENDED
+    assert con.bots.get(bot_id).state is BotState.SUSPENDED
     at = run_page("1_Overview.py")
     assert btc(con)["state"] == "differs: bots suspended"
     assert "spot BTC: 0.0004995 (paper)" in at.selectbox(key="diff_pick").options
@@ -52,29 +52,29 @@ def test_a_difference_is_accepted_on_the_overview_and_the_suspended_bot_runs_aga
     at.button(key="diff_resolve").click().run()
     assert not at.exception
     assert "accepted 0.0004995 BTC as yours" in texts(at.success)
-    assert con.bot(bot_id).state is BotState.RUNNING
+    assert con.bots.get(bot_id).state is BotState.RUNNING
     assert btc(con)["state"] == "agrees" and btc(con)["outside (yours)"] == "0.0004995"
 
 
 def test_a_difference_assigned_to_a_bot_becomes_its_position(con) -> None:
-    first, second = con.create_bot(dca_form("first")), con.create_bot(dca_form("second"))
+    first, second = con.bots.create(dca_form("first")), con.bots.create(dca_form("second"))
     outside_buy(con)  # BTC is not tracked yet: what the account holds is the person's
     assert btc(con)["outside (yours)"] == "0.0004995"
     outside_buy(con)
     con.client(Market.SPOT).forget_balances()  # as when the balances kept for a few seconds expire
-    [difference] = con.differences()
+    [difference] = con.holdings.differences()
     assert {name for _, name in difference.bots} == {"first", "second"}
-    assert "assigned 0.0004995 BTC to second" == con.assign_difference("spot", "BTC", second)
-    assert con.bot(second).config.name == "second"
+    assert "assigned 0.0004995 BTC to second" == con.holdings.assign_difference("spot", "BTC", second)
+    assert con.bots.get(second).config.name == "second"
     row = btc(con)
     assert row["state"] == "agrees" and "second: 0.0004995" in row["bots"] and "first: 0" in row["bots"]
 
 
 def test_a_difference_closed_at_market_is_sold_by_hand(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
     before = btc(con)
     outside_buy(con, 0.001)
-    done = con.close_difference("spot", "BTC")
+    done = con.holdings.close_difference("spot", "BTC")
     assert done.startswith("sold 0.0009") and done.endswith("BTC/USDT at market")
     after = btc(con)
     assert after["state"] == "agrees"
@@ -82,18 +82,18 @@ def test_a_difference_closed_at_market_is_sold_by_hand(con) -> None:
 
 
 def test_the_paper_reset_stops_the_bots_and_clears_their_positions(con) -> None:
-    spot = con.create_bot(dca_form("spot bot"))
-    futures = con.create_bot({**dca_form("futures bot"), "market": "futures", "size": "200"})
+    spot = con.bots.create(dca_form("spot bot"))
+    futures = con.bots.create({**dca_form("futures bot"), "market": "futures", "size": "200"})
     for bot_id in (spot, futures):
-        con.start_bot(bot_id)
+        con.bots.start(bot_id)
     con.engine.run_cycle()
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="60", amount_in="quote")
     at = run_page("5_Settings.py")
     at.checkbox(key="reset_confirm").check().run()
     at.button(key="reset").click().run()
     assert "The paper exchange is back to its starting wallet." in texts(at.success)
-    assert {con.bot(spot).state, con.bot(futures).state} == {BotState.STOPPED}
-    table = con.holdings()
+    assert {con.bots.get(spot).state, con.bots.get(futures).state} == {BotState.STOPPED}
+    table = con.holdings.table()
     assert set(table["state"]) == {"agrees"}
     assert set(table["on the account"]) == {"0"} and set(table["by hand"]) == {"0"}
     assert all(part.endswith(": 0") for cell in table["bots"] for part in cell.split(" · "))

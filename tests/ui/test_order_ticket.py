@@ -21,11 +21,11 @@ def test_a_preview_comes_before_the_confirmation_and_the_order(con) -> None:
     ticket(at)
     preview = frame(at, "notional")
     assert preview.loc[0, "notional"] == "100.00" and preview.loc[0, "side"] == "buy"
-    assert con.trades_table(con.filters()).empty  # nothing sent yet
+    assert con.analytics.trades(con.analytics.filters()).empty  # nothing sent yet
     at.button(key="ticket_confirm").click().run()
     assert not at.exception
     assert "filled: buy" in texts(at.success)
-    trades = con.trades_table(con.filters())
+    trades = con.analytics.trades(con.analytics.filters())
     assert len(trades) == 1 and trades.loc[0, "side"] == "buy"
 
 
@@ -56,13 +56,13 @@ def test_a_futures_position_opens_and_closes_from_its_button(con) -> None:
     at = run_page("3_Order_ticket.py")
     ticket(at, market="futures", amount="0.01", amount_in="base")
     at.button(key="ticket_confirm").click().run()
-    positions = con.positions()
+    positions = con.overview.positions()
     assert positions.loc[0, "quantity"] == Decimal("0.01")
     at.run()
     at.button(key="close_BTC/USDT").click().run()
     assert not at.exception
     assert "Closed the BTC/USDT position" in texts(at.success)
-    assert con.positions().empty
+    assert con.overview.positions().empty
 
 
 def test_leverage_is_set_and_refused_with_the_fix(con) -> None:
@@ -74,9 +74,9 @@ def test_leverage_is_set_and_refused_with_the_fix(con) -> None:
 
 
 def test_an_oco_with_prices_on_the_wrong_side_is_refused(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
     at = run_page("3_Order_ticket.py")
-    price = float(con.last_price("spot", "BTC/USDT"))
+    price = float(con.orders.last_price("spot", "BTC/USDT"))
     at.text_input(key="oco_qty").input("0.001")
     at.text_input(key="oco_tp").input(f"{price * 0.9:.2f}")
     at.text_input(key="oco_sl").input(f"{price * 0.8:.2f}")
@@ -85,17 +85,17 @@ def test_an_oco_with_prices_on_the_wrong_side_is_refused(con) -> None:
 
 
 def test_an_oco_is_placed_and_its_legs_cancelled(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
     at = run_page("3_Order_ticket.py")
-    price = float(con.last_price("spot", "BTC/USDT"))
+    price = float(con.orders.last_price("spot", "BTC/USDT"))
     at.text_input(key="oco_qty").input("0.001")
     at.text_input(key="oco_tp").input(f"{price * 1.2:.2f}")
     at.text_input(key="oco_sl").input(f"{price * 0.8:.2f}")
     at.button(key="FormSubmitter:oco-Place OCO sell").click().run()
     assert not at.exception and "placed: take-profit" in texts(at.success)
-    orders = con.open_orders()
+    orders = con.overview.open_orders()
     assert len(orders) == 2
     at.run()
     at.button(key=f"cancel_{orders.loc[0, 'client_order_id']}").click().run()
     assert "Cancelled" in texts(at.success)
-    assert len(con.open_orders()) < 2
+    assert len(con.overview.open_orders()) < 2

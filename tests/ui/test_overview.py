@@ -17,8 +17,8 @@ def test_overview_shows_balances_engine_and_an_empty_account(con) -> None:
 
 
 def test_the_kill_switch_needs_a_confirmation_then_stops_every_bot(con) -> None:
-    bot_id = con.create_bot(dca_form())
-    con.start_bot(bot_id)
+    bot_id = con.bots.create(dca_form())
+    con.bots.start(bot_id)
     at = run_page("1_Overview.py")
     assert {m.label: m.value for m in at.metric}["Bots running"] == "1 / 1"
     button = at.button(key="kill_button")
@@ -28,12 +28,12 @@ def test_the_kill_switch_needs_a_confirmation_then_stops_every_bot(con) -> None:
     at.button(key="kill_button").click().run()
     assert not at.exception
     assert "Kill switch done: stopped 1 bot(s)" in texts(at.success)
-    assert con.bot(bot_id).state is BotState.STOPPED
+    assert con.bots.get(bot_id).state is BotState.STOPPED
     assert at.checkbox(key="kill_confirm").value is False  # armed again for the next time
 
 
 def test_today_s_pnl_counts_manual_trades_too(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
     at = run_page("1_Overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Trades today"] == "1"
@@ -41,9 +41,9 @@ def test_today_s_pnl_counts_manual_trades_too(con) -> None:
 
 
 def test_the_kill_switch_cancels_orders_and_closes_futures_positions(con) -> None:
-    con.place_order(market="futures", symbol="BTC/USDT", side="sell", amount="0.01", amount_in="base")
-    price = con.last_price("spot", "BTC/USDT")
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="0.001", price=str(int(price * 9 / 10)))
+    con.orders.place(market="futures", symbol="BTC/USDT", side="sell", amount="0.01", amount_in="base")
+    price = con.orders.last_price("spot", "BTC/USDT")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="0.001", price=str(int(price * 9 / 10)))
     at = run_page("1_Overview.py")
     assert "BTC/USDT" in set(frame(at, "unrealized_pnl")["symbol"])
     at.checkbox(key="kill_confirm").check().run()
@@ -52,4 +52,4 @@ def test_the_kill_switch_cancels_orders_and_closes_futures_positions(con) -> Non
     assert "Kill switch done" in report and not texts(at.error)
     assert "closed the rest of the BTC/USDT futures position: buy 0.01 BTC/USDT (manual)" in report
     assert "cancelled buy limit 0.001 BTC/USDT" in report
-    assert con.positions().empty and con.open_orders().empty
+    assert con.overview.positions().empty and con.overview.open_orders().empty

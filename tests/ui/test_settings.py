@@ -42,7 +42,7 @@ def test_a_missing_secret_is_refused_inline(con) -> None:
     at = run_page("5_Settings.py")
     save_keys(at, secret="")
     assert "paste both the API key and the secret" in texts(at.error)
-    assert con.accounts().empty
+    assert con.setup.accounts().empty
 
 
 def test_testing_the_paper_connection_reports_what_the_keys_may_do(con) -> None:
@@ -60,16 +60,16 @@ def test_keys_can_be_deleted(con) -> None:
     at.selectbox(key="acct_chosen").select("demo keys").run()
     at.button(key="acct_delete").click().run()
     assert "Deleted the keys of demo keys." in texts(at.success)
-    assert con.accounts().empty
+    assert con.setup.accounts().empty
 
 
 def test_the_paper_reset_needs_a_confirmation(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="500", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="500", amount_in="quote")
     at = run_page("5_Settings.py")
     assert at.button(key="reset").disabled
     at.checkbox(key="reset_confirm").check().run()
     at.button(key="reset").click().run()
     assert "The paper exchange is back to its starting wallet." in texts(at.success)
-    balances = con.balances()
+    balances = con.overview.balances()
     spot = balances[balances["market"] == "spot"]
     assert list(spot["asset"]) == ["USDT"] and float(spot["total"].iloc[0]) == 10000.0

@@ -7,8 +7,8 @@ from tests.ui.conftest import dca_form, frame, run_page, texts
 
 
 def buy_and_sell(con) -> None:
-    con.place_order(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
-    con.place_order(market="spot", symbol="BTC/USDT", side="sell", amount="0.001", amount_in="base")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="200", amount_in="quote")
+    con.orders.place(market="spot", symbol="BTC/USDT", side="sell", amount="0.001", amount_in="base")
 
 
 def test_an_empty_store_draws_empty_charts_that_say_so(con) -> None:
@@ -33,12 +33,12 @@ def test_trades_show_in_kpis_charts_and_table(con) -> None:
     table = frame(at, "client_order_id")
     assert list(table["side"]) == ["sell", "buy"]  # newest first
     assert at.get("download_button")[0].proto.label == "Download trades as CSV"
-    assert con.trades_csv(con.filters()).decode().count("\n") == 3  # header and two trades
+    assert con.analytics.trades_csv(con.analytics.filters()).decode().count("\n") == 3  # header and two trades
 
 
 def test_filters_narrow_the_selection(con) -> None:
     buy_and_sell(con)
-    con.create_bot(dca_form())
+    con.bots.create(dca_form())
     at = run_page("4_Trades_and_PnL.py")
     at.selectbox(key="pnl_market").select("futures").run()
     assert {m.label: m.value for m in at.metric}["Trades"] == "0"

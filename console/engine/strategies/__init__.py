@@ -8,11 +8,13 @@ With fewer candles than ``min_candles`` the answer is HOLD.
     strategy = get_strategy("rsi")
     params = strategy.validate({"period": "14"})
     strategy.signal(candles, params, PositionView(), now)
+    strategy.signals(candles, params)  # the same answers, one code per candle, for a backtest
 """
 from __future__ import annotations
 
 from console.engine.strategies.base import (
-    FLAT, Action, ParamSpec, ParamValue, PositionView, Signal, Strategy,
+    BUY_CODE, CODE_ACTIONS, FLAT, HOLD_CODE, SELL_CODE, Action, ParamSpec, ParamValue, PositionView, Signal,
+    Strategy,
 )
 from console.engine.strategies.bollinger import BollingerBreakout
 from console.engine.strategies.dca import Dca
@@ -37,6 +39,6 @@ def get_strategy(name: str) -> Strategy:
 
 
 __all__ = [
-    "FLAT", "STRATEGIES", "Action", "ParamSpec", "ParamValue", "PositionView",
+    "BUY_CODE", "CODE_ACTIONS", "HOLD_CODE", "SELL_CODE", "FLAT", "STRATEGIES", "Action", "ParamSpec", "ParamValue", "PositionView",
     "Signal", "Strategy", "get_strategy",
 ]

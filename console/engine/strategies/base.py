@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
+import numpy as np
 import pandas as pd
 
 from console.errors import ConfigError
@@ -50,6 +51,10 @@ class PositionView:
 
 
 FLAT = PositionView()
+
+# Action codes of ``Strategy.signals``: one int8 per candle.
+HOLD_CODE, BUY_CODE, SELL_CODE = 0, 1, -1
+CODE_ACTIONS = {HOLD_CODE: Action.HOLD, BUY_CODE: Action.BUY, SELL_CODE: Action.SELL}
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,24 @@ class Strategy:
         """Return the action once there are enough candles; subclasses implement it."""
         raise NotImplementedError
 
+    # A SELL that only closes a long (never opens a short), like Bollinger's middle-band exit.
+    sell_closes_only: bool = False
+
+    def signals(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> np.ndarray:
+        """Return one action code per candle (``BUY_CODE``, ``SELL_CODE``, ``HOLD_CODE``) over the frame.
+
+        Code ``i`` is what ``decide`` answers on the candles up to row ``i``; rows before
+        ``min_candles`` hold. Strategies that depend on the position (DCA) answer HOLD here and
+        are driven by the position instead.
+        """
+        codes = self.raw_signals(candles, params)
+        codes[: max(0, self.min_candles(params) - 1)] = HOLD_CODE
+        return codes
+
+    def raw_signals(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> np.ndarray:
+        """Return the codes of ``signals`` before the not-enough-candles guard; subclasses implement it."""
+        return np.zeros(len(candles), dtype=np.int8)
+
     # Names among ``indicators()`` drawn in a pane of their own under the price (oscillators).
     lower_pane: tuple[str, ...] = ()
 
@@ -187,6 +210,29 @@ class Strategy:
 def closes(candles: pd.DataFrame) -> pd.Series:
     """Return the close column as floats with a plain integer index."""
     return candles["close"].astype("float64").reset_index(drop=True)
+
+
+def crossing_codes(buy: np.ndarray, sell: np.ndarray) -> np.ndarray:
+    """Return int8 codes: BUY where ``buy``, else SELL where ``sell``, else HOLD."""
+    return np.where(buy, BUY_CODE, np.where(sell, SELL_CODE, HOLD_CODE)).astype(np.int8)
+
+
+def crosses_above(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return, per row, whether ``a`` moved from at-or-below ``b`` to above it (False on NaN)."""
+    out = np.zeros(len(a), dtype=bool)
+    if len(a) > 1:
+        with np.errstate(invalid="ignore"):
+            out[1:] = (a[:-1] <= b[:-1]) & (a[1:] > b[1:])
+    return out
+
+
+def crosses_below(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return, per row, whether ``a`` moved from at-or-above ``b`` to below it (False on NaN)."""
+    out = np.zeros(len(a), dtype=bool)
+    if len(a) > 1:
+        with np.errstate(invalid="ignore"):
+            out[1:] = (a[:-1] >= b[:-1]) & (a[1:] < b[1:])
+    return out
 
 
 def price(value: float) -> str:

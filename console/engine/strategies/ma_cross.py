@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from console.engine.strategies.base import (
-    Action, ParamSpec, ParamValue, PositionView, Signal, Strategy, closes, price,
+    CODE_ACTIONS, Action, ParamSpec, ParamValue, PositionView, Signal, Strategy, closes, crosses_above,
+    crosses_below, crossing_codes, price,
 )
-from console.engine.strategies.indicators import any_nan, crossed_above, crossed_below, moving_average
+from console.engine.strategies.indicators import any_nan, moving_average
 from console.errors import ConfigError
 
 
@@ -40,24 +42,33 @@ class MaCross(Strategy):
         return {f"fast {kind.upper()}({params['fast']})": moving_average(close, int(params["fast"]), kind),
                 f"slow {kind.upper()}({params['slow']})": moving_average(close, int(params["slow"]), kind)}
 
+    def _lines(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> tuple[np.ndarray, np.ndarray]:
+        close = closes(candles)
+        kind = str(params["ma_type"])
+        return (moving_average(close, int(params["fast"]), kind).to_numpy(),
+                moving_average(close, int(params["slow"]), kind).to_numpy())
+
+    def raw_signals(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> np.ndarray:
+        fast, slow = self._lines(candles, params)
+        return crossing_codes(crosses_above(fast, slow), crosses_below(fast, slow))
+
     def decide(
         self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
         position: PositionView, now: datetime,
     ) -> Signal:
-        close = closes(candles)
-        kind = str(params["ma_type"])
-        fast_ma = moving_average(close, int(params["fast"]), kind)
-        slow_ma = moving_average(close, int(params["slow"]), kind)
-        prev_fast, fast = fast_ma.iloc[-2], fast_ma.iloc[-1]
-        prev_slow, slow = slow_ma.iloc[-2], slow_ma.iloc[-1]
-        label = kind.upper()
+        fast_ma, slow_ma = self._lines(candles, params)
+        action = CODE_ACTIONS[int(crossing_codes(crosses_above(fast_ma, slow_ma),
+                                                 crosses_below(fast_ma, slow_ma))[-1])]
+        prev_fast, fast = fast_ma[-2], fast_ma[-1]
+        prev_slow, slow = slow_ma[-2], slow_ma[-1]
+        label = str(params["ma_type"]).upper()
         fast_text = f"fast {label}({params['fast']}) {price(fast)}"
         slow_text = f"slow {label}({params['slow']}) {price(slow)}"
         if any_nan(prev_fast, fast, prev_slow, slow):
             return Signal(Action.HOLD, "moving averages not ready: a close is missing")
-        if crossed_above(prev_fast, fast, prev_slow, slow):
+        if action is Action.BUY:
             return Signal(Action.BUY, f"{fast_text} crossed above {slow_text}")
-        if crossed_below(prev_fast, fast, prev_slow, slow):
+        if action is Action.SELL:
             return Signal(Action.SELL, f"{fast_text} crossed below {slow_text}")
         side = "above" if fast > slow else "below" if fast < slow else "level with"
         return Signal(Action.HOLD, f"{fast_text} stays {side} {slow_text}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from console.engine.strategies.base import (
-    Action, ParamSpec, ParamValue, PositionView, Signal, Strategy, closes,
+    CODE_ACTIONS, Action, ParamSpec, ParamValue, PositionView, Signal, Strategy, closes, crosses_above,
+    crosses_below, crossing_codes,
 )
-from console.engine.strategies.indicators import any_nan, crossed_above, crossed_below, wilder_rsi
+from console.engine.strategies.indicators import any_nan, wilder_rsi
 from console.errors import ConfigError
 
 
@@ -43,19 +45,28 @@ class RsiReversion(Strategy):
         return {"RSI": rsi, "oversold": pd.Series(float(params["oversold"]), index=rsi.index),
                 "overbought": pd.Series(float(params["overbought"]), index=rsi.index)}
 
+    def _codes(self, rsi: np.ndarray, params: Mapping[str, ParamValue]) -> np.ndarray:
+        oversold = np.full(len(rsi), float(params["oversold"]))
+        overbought = np.full(len(rsi), float(params["overbought"]))
+        return crossing_codes(crosses_above(rsi, oversold), crosses_below(rsi, overbought))
+
+    def raw_signals(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> np.ndarray:
+        return self._codes(wilder_rsi(closes(candles), int(params["period"])).to_numpy(), params)
+
     def decide(
         self, candles: pd.DataFrame, params: Mapping[str, ParamValue],
         position: PositionView, now: datetime,
     ) -> Signal:
         period = int(params["period"])
         oversold, overbought = float(params["oversold"]), float(params["overbought"])
-        rsi = wilder_rsi(closes(candles), period)
-        prev, last = rsi.iloc[-2], rsi.iloc[-1]
+        rsi = wilder_rsi(closes(candles), period).to_numpy()
+        action = CODE_ACTIONS[int(self._codes(rsi, params)[-1])]
+        prev, last = rsi[-2], rsi[-1]
         if any_nan(prev, last):
             return Signal(Action.HOLD, "RSI not ready: a close is missing")
         text = f"RSI({period}) {prev:.1f} -> {last:.1f}"
-        if crossed_above(prev, last, oversold, oversold):
+        if action is Action.BUY:
             return Signal(Action.BUY, f"{text} crossed up through oversold {oversold:g}")
-        if crossed_below(prev, last, overbought, overbought):
+        if action is Action.SELL:
             return Signal(Action.SELL, f"{text} crossed down through overbought {overbought:g}")
         return Signal(Action.HOLD, f"{text}; no crossing of {oversold:g} or {overbought:g}")

@@ -1,23 +1,44 @@
-"""Settings for the facade: API-key profiles, connection tests, the paper exchange, engine health."""
+"""The Settings page: API-key profiles, connection tests, the paper exchange, risk defaults, the data folder."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
 
+from console.config import Settings
 from console.domain import Market, Venue
+from console.engine.clients import Clients
+from console.engine.engine import BotEngine
 from console.errors import ConfigError, ConsoleError
+from console.paper_venue import PaperVenue
+from console.service.access import PAPER_ACCOUNT, no_paper
+from console.service.holdings import Holdings
 from console.storage import accounts
+from console.storage.db import Database
+from console.storage.secrets import KeyBox
 
 
 class Setup:
-    """Mixed into ``Console``: needs ``self.db``, ``self.keybox``, ``self.clients``, ``self.paper``,
-    ``self.engine``, ``self.settings`` and ``self.clear_books`` (``service_holdings``)."""
+    """Keys, the paper exchange and the console's settings; composed as ``con.setup``.
+
+    ``paper`` is None off the paper venue: what needs it then says how to start the console on paper.
+    ``holdings`` clears the books after a paper reset.
+    """
+
+    def __init__(self, settings: Settings, db: Database, keybox: KeyBox, clients: Clients, engine: BotEngine,
+                 paper: PaperVenue | None, holdings: Holdings) -> None:
+        self._settings = settings
+        self._db = db
+        self._keybox = keybox
+        self._clients = clients
+        self._engine = engine
+        self._paper = paper
+        self._holdings = holdings
 
     def accounts(self) -> pd.DataFrame:
         """Every stored API-key profile: name, venue and the masked key (never the secret)."""
         rows = [{"name": a.name, "venue": a.venue.value, "api_key": a.masked_key}
-                for a in accounts.list_masked(self.db.cursor())]
+                for a in accounts.list_masked(self._db.cursor())]
         return pd.DataFrame(rows, columns=["name", "venue", "api_key"])
 
     def save_account(self, *, name: str, venue: str | Venue, api_key: str, api_secret: str) -> None:
@@ -28,31 +49,32 @@ class Setup:
             raise ConfigError(f"venue {venue!r} is not one of demo, live; pick one") from None
         if venue is Venue.PAPER:
             raise ConfigError("the paper venue makes its own keys; pick demo or live for Binance keys")
-        accounts.save(self.db.cursor(), self.keybox, name=name, venue=venue,
+        accounts.save(self._db.cursor(), self._keybox, name=name, venue=venue,
                       api_key=api_key, api_secret=api_secret)
-        self.clients.forget(venue)
+        self._clients.forget(venue)
 
     def delete_account(self, name: str) -> None:
         """Remove the profile ``name`` and forget any client built with its keys."""
-        accounts.delete(self.db.cursor(), name)
-        self.clients.forget()
+        accounts.delete(self._db.cursor(), name)
+        self._clients.forget()
 
     def test_account(self, name: str) -> list[str]:
         """Sign in with profile ``name`` on spot and USD-M futures; return one line per market.
 
         Each line says what the keys may do there (read the account) or why not, with the fix.
         """
-        if name == "paper":
+        if name == PAPER_ACCOUNT:
             venue = Venue.PAPER
+            self._running_paper()
         else:
-            found = [a for a in accounts.list_masked(self.db.cursor()) if a.name == name]
+            found = [a for a in accounts.list_masked(self._db.cursor()) if a.name == name]
             if not found:
                 raise ConfigError(f"there are no keys named {name!r}; save them first")
             venue = found[0].venue
         lines = []
         for market in Market:
             try:
-                client = self.clients.get(venue, market, name)
+                client = self._clients.get(venue, market, name)
                 held = client.balances(fresh=True)
                 may = client.permissions()
             except ConsoleError as e:
@@ -73,34 +95,47 @@ class Setup:
         """Stop every bot, wipe the paper exchange's orders, trades and positions, restore its starting
         wallet, and clear the books to match: the bots' and the manual positions go to zero (adjustment
         trades), open journal entries are closed, and the starting wallet is the person's."""
-        self.paper.check_resettable()
-        self.engine.stop_all("stopped: the paper exchange was reset")
-        self.engine.wait_idle()
-        self.paper.reset()
-        self.clients.forget(Venue.PAPER)
-        self.clear_books(Venue.PAPER, "the paper exchange was reset")
+        if self._paper is None:
+            venue = self._settings.venue.value
+            raise ConfigError(f"reset is only for the paper venue; this console trades on {venue}: "
+                              "start it with CONSOLE_VENUE=paper to reset the paper exchange")
+        self._paper.check_resettable()
+        self._engine.stop_all("stopped: the paper exchange was reset")
+        self._engine.wait_idle()
+        self._paper.reset()
+        self._clients.forget(Venue.PAPER)
+        self._holdings.clear_books(Venue.PAPER, "the paper exchange was reset")
+
+    def paper_running(self) -> bool:
+        """Whether this console runs (or reaches) a paper exchange: only on the paper venue."""
+        return self._paper is not None
 
     def paper_feed(self) -> str:
         """Where the paper exchange's prices come from, in words."""
-        return self.paper.describe()
+        return self._running_paper().describe()
 
     def paper_wallet(self) -> pd.DataFrame:
         """The wallet the paper exchange starts with (and returns to on reset): market, asset, amount."""
+        exchange = self._running_paper().exchange
+        if exchange is None:
+            raise ConfigError("the paper exchange runs on its own (CONSOLE_PAPER_URL); its starting wallet is "
+                              "set where it was started")
         rows = [{"market": market, "asset": asset, "amount": amount}
-                for market, book in (("spot", self.paper.exchange.spot), ("futures", self.paper.exchange.futures))
+                for market, book in (("spot", exchange.spot), ("futures", exchange.futures))
                 for asset, amount in sorted(book.starting.items())]
         return pd.DataFrame(rows, columns=["market", "asset", "amount"])
 
     def data_folder(self) -> Path:
         """The folder holding the database, the key file and the paper exchange's state."""
-        return self.settings.data_dir
+        return self._settings.data_dir
 
     def risk_defaults(self) -> dict[str, object]:
         """The risk limits a new bot starts with."""
-        risk = self.settings.risk
+        risk = self._settings.risk
         return {"max trades per day": risk.max_trades_per_day, "max daily loss (quote)": risk.max_daily_loss,
                 "max position (quote)": risk.max_position_quote}
 
-    def engine_running(self) -> bool:
-        """Whether the bot engine's thread is alive."""
-        return self.engine.running
+    def _running_paper(self) -> PaperVenue:
+        if self._paper is None:
+            raise ConfigError(no_paper(self._settings.venue))
+        return self._paper

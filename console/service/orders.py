@@ -1,4 +1,4 @@
-"""The manual order ticket for the facade: preview, place, OCO, leverage, close, cancel.
+"""The manual order ticket: preview, place, OCO, leverage, close, cancel.
 
 Everything goes through the engine's order gateway, like the bots' orders: journaled pending
 before it is sent, resolved by client id when an answer is lost, settled every engine cycle.
@@ -6,26 +6,27 @@ before it is sent, resolved by client id when an answer is lost, settled every e
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from console.config import parse_decimal
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side
-from console.engine.gateway import Closed
-from console.engine.recorder import Owner
+from console.engine.gateway import Closed, Gateway
 from console.errors import InvalidOrder
+from console.exchange.orders import OrderPreview
+from console.service.access import VenueAccess
 
 
 class Orders:
-    """Mixed into ``Console``: needs ``self.client``, ``self.engine`` (its gateway), ``self.venue`` and
-    ``self.default_account``."""
+    """Orders by hand, on the console's venue and default account; composed as ``con.orders``."""
 
-    def _owner(self, market: Market) -> Owner:
-        """A person at the ticket, on the console's venue and default account."""
-        return Owner(self.venue, market, self.default_account(), None)
+    def __init__(self, access: VenueAccess, gateway: Gateway) -> None:
+        self._access = access
+        self._gateway = gateway
 
-    def ticket_request(self, *, market: str | Market, symbol: str, side: str | Side, amount: object,
-                       amount_in: str = "base", reduce_only: bool = False, price: object = None) -> OrderRequest:
+    def request(self, *, market: str | Market, symbol: str, side: str | Side, amount: object,
+                amount_in: str = "base", reduce_only: bool = False, price: object = None) -> OrderRequest:
         """Build an order request from ticket values (market, or limit GTC at ``price``); raise
-        InvalidInput with the fix."""
+        InvalidOrder with the fix."""
         market, side = Market(market), Side(side)
         value = parse_decimal(amount, "amount")
         if value <= 0:
@@ -40,21 +41,25 @@ class Orders:
                                 price=limit, reduce_only=reduce_only)
         if amount_in == "quote":
             if market is Market.FUTURES:
-                price = self.client(market).ticker(symbol).last
+                price = self._access.client(market).ticker(symbol).last
                 return OrderRequest(symbol=symbol, market=market, side=side, quantity=value / price,
                                     reduce_only=reduce_only)
             return OrderRequest(symbol=symbol, market=market, side=side, quote_quantity=value)
         return OrderRequest(symbol=symbol, market=market, side=side, quantity=value, reduce_only=reduce_only)
 
-    def preview_order(self, **ticket) -> object:
-        """The normalised order and its fee, before any confirmation. Sends nothing."""
-        request = self.ticket_request(**ticket)
-        return self.client(request.market).preview(request)
+    def preview(self, **ticket: Any) -> OrderPreview:
+        """The normalised order and its fee, before any confirmation (``ticket`` as for ``request``).
+        Sends nothing."""
+        request = self.request(**ticket)
+        return self._access.client(request.market).preview(request)
 
-    def place_order(self, **ticket) -> Order:
-        """Place an order from the ticket, journaled and recorded like a bot's."""
-        request = self.ticket_request(**ticket)
-        return self.engine.gateway.place(self._owner(request.market), request)
+    def place(self, **ticket: Any) -> Order:
+        """Place an order from the ticket (as for ``request``), journaled and recorded like a bot's."""
+        return self.place_request(self.request(**ticket))
+
+    def place_request(self, request: OrderRequest) -> Order:
+        """Place ``request`` by hand through the gateway, on the console's venue and default account."""
+        return self._gateway.place(self._access.person(request.market), request)
 
     def place_oco(self, *, symbol: str, quantity: object, take_profit: object, stop_loss: object) -> OcoOrder:
         """Place a spot OCO sell; its list and both legs are journaled before it is sent."""
@@ -63,35 +68,38 @@ class Orders:
         sl = parse_decimal(stop_loss, "stop-loss price")
         if not (qty > 0 and tp > 0 and sl > 0):
             raise InvalidOrder("quantity, take-profit and stop-loss must all be above zero")
-        price = self.client(Market.SPOT).ticker(symbol).last
+        price = self._access.client(Market.SPOT).ticker(symbol).last
         if not sl < price < tp:
             raise InvalidOrder(
                 f"an OCO sell needs stop-loss < price < take-profit; the price is {price}: "
                 f"set the take-profit above it and the stop-loss below it"
             )
-        return self.engine.gateway.place_oco(self._owner(Market.SPOT), symbol, qty, tp, sl)
+        return self._gateway.place_oco(self._access.person(Market.SPOT), symbol, qty, tp, sl)
 
     def set_leverage(self, symbol: str, leverage: object) -> None:
+        """Set a futures symbol's leverage on the account."""
         try:
             value = int(str(leverage).strip())
         except ValueError:
             raise InvalidOrder(f"leverage {leverage!r} is not a whole number; write e.g. 5") from None
-        self.client(Market.FUTURES).prepare_futures(symbol, value)
+        self._access.futures().prepare_futures(symbol, value)
 
     def close_position(self, symbol: str) -> list[Closed]:
         """Close a futures position: each bot's part as that bot's order (so the bots stay in step
         with the account), what is left beyond the bots as a manual order."""
-        return self.engine.gateway.close_futures(self.venue, self.default_account(), symbol)
+        return self._gateway.close_futures(self._access.venue, self._access.default_account(), symbol)
 
-    def cancel_order(self, market: str | Market, symbol: str, client_order_id: str) -> list[Order]:
+    def cancel(self, market: str | Market, symbol: str, client_order_id: str) -> list[Order]:
         """Cancel an open order; a leg of an OCO cancels its list. What it executed first (a partial
         fill) is recorded at once, with every part's commission, for whoever placed it: a bot or a
         person. Return every order the cancel ended (both legs of an OCO)."""
         market = Market(market)
-        return self.engine.gateway.cancel(self.venue, market, self.default_account(), symbol, client_order_id)
+        return self._gateway.cancel(self._access.venue, market, self._access.default_account(), symbol, client_order_id)
 
     def symbols(self, market: str | Market) -> list[str]:
-        return self.client(Market(market)).symbols()
+        """The symbols the venue lists on ``market``."""
+        return self._access.client(Market(market)).symbols()
 
     def last_price(self, market: str | Market, symbol: str) -> Decimal:
-        return self.client(Market(market)).ticker(symbol).last
+        """The last traded price of ``symbol`` on ``market``."""
+        return self._access.client(Market(market)).ticker(symbol).last

@@ -1,20 +1,28 @@
-"""Bot management for the facade: create, edit, clone, delete, start, stop, status, events."""
+"""Bots: create, edit, clone, delete, start, stop, status, events."""
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
 from console.config import parse_decimal
 from console.domain import BotConfig, BotState, Market, OrderRequest, Side, Sizing, Venue, WorkingType
 from console.engine import holdings, positions, risk
+from console.engine.clients import Clients
+from console.engine.engine import BotEngine
 from console.engine.recorder import Owner, open_entries
+from console.exchange.client import BinanceClient
+from console.exchange.orders import OrderPreview
 from console.exchange.precision import plain
 from console.engine.strategies import STRATEGIES, get_strategy
+from console.engine.strategies.base import Strategy
 from console.errors import ConfigError
 from console.storage import books, bots, events
+from console.storage.bots import BotRecord
+from console.storage.db import Database
 
 _DECIMALS = ("size", "take_profit_pct", "stop_loss_pct", "max_daily_loss", "max_position_quote")
 _INTS = ("leverage", "max_trades_per_day")
@@ -37,14 +45,20 @@ _FIXES = {
 
 
 class Bots:
-    """Mixed into ``Console``: needs ``self.db``, ``self.engine`` (its gateway) and ``self.client``."""
+    """Manage the bots in the store and in the engine; composed as ``con.bots``."""
 
-    def strategies(self) -> dict[str, object]:
+    def __init__(self, db: Database, engine: BotEngine, clients: Clients) -> None:
+        self._db = db
+        self._engine = engine
+        self._clients = clients
+
+    def strategies(self) -> dict[str, Strategy]:
+        """Every strategy a bot can run, by name."""
         return dict(STRATEGIES)
 
-    def bot_config(self, form: Mapping[str, object]) -> BotConfig:
+    def config(self, form: Mapping[str, object]) -> BotConfig:
         """Build and validate a bot configuration from form values; raise ConfigError with the fix."""
-        values = dict(form)
+        values: dict[str, Any] = dict(form)  # checked field by field below, then by BotConfig
         _check_filled(values)
         for name in _DECIMALS:
             if name not in values:
@@ -76,9 +90,9 @@ class Bots:
         params = strategy.validate(config.params)
         return dataclasses.replace(config, params=params)
 
-    def preview_bot(self, config: BotConfig):
+    def preview(self, config: BotConfig) -> OrderPreview:
         """Check the symbol and size against the exchange's rules; return the normalised first order."""
-        client = self.client(config.market, config.venue, config.account)
+        client = self._client(config)
         price = client.ticker(config.symbol).last
         free = client.balances().get(config.symbol.split("/")[1])
         notional = risk.entry_notional(config, free_quote=free.free if free else Decimal(0), exposure=Decimal(0))
@@ -88,43 +102,45 @@ class Bots:
             request = OrderRequest(symbol=config.symbol, market=config.market, side=Side.BUY, quote_quantity=notional)
         return client.preview(request)
 
-    def create_bot(self, form: Mapping[str, object]) -> int:
+    def create(self, form: Mapping[str, object]) -> int:
         """Validate, preview against the exchange's rules, then store a new (stopped) bot."""
-        config = self.bot_config(form)
-        self.preview_bot(config)
-        with self.db.transaction() as cur:
+        config = self.config(form)
+        self.preview(config)
+        with self._db.transaction() as cur:
             bot_id = bots.create(cur, config)
             events.log(cur, bot_id, "config", "created")
         return bot_id
 
-    def update_bot(self, bot_id: int, form: Mapping[str, object]) -> None:
-        config = self.bot_config(form)
-        self.preview_bot(config)
-        with self.db.transaction() as cur:
+    def update(self, bot_id: int, form: Mapping[str, object]) -> None:
+        """Validate and preview the new settings, then store them."""
+        config = self.config(form)
+        self.preview(config)
+        with self._db.transaction() as cur:
             bots.update_config(cur, bot_id, config)
             events.log(cur, bot_id, "config", "settings changed")
 
-    def clone_bot(self, bot_id: int, name: str) -> int:
-        config = dataclasses.replace(bots.get(self.db.cursor(), bot_id).config, name=name)
-        with self.db.transaction() as cur:
+    def clone(self, bot_id: int, name: str) -> int:
+        """Store a copy of bot ``bot_id`` (stopped) named ``name``; return its id."""
+        config = dataclasses.replace(bots.get(self._db.cursor(), bot_id).config, name=name)
+        with self._db.transaction() as cur:
             new_id = bots.create(cur, config)
             events.log(cur, new_id, "config", f"cloned from bot {bot_id}")
         return new_id
 
-    def delete_bot(self, bot_id: int, *, close: bool = False) -> str:
+    def delete(self, bot_id: int, *, close: bool = False) -> str:
         """Delete a bot that is not running; its trades and events stay for the analytics.
 
         A bot holding a position (more than dust) or with open orders is refused, saying so, unless
         ``close``: its orders are then cancelled and its position closed at market, as its own
         order, first. What is left (dust) becomes the person's. Return what was done.
         """
-        record = bots.get(self.db.cursor(), bot_id)
+        record = bots.get(self._db.cursor(), bot_id)
         config = record.config
         if record.state is BotState.RUNNING:
             raise ConfigError(f"bot {config.name} is running; stop it before deleting it")
         done = []
-        held = positions.of_bot(self.db.cursor(), bot_id, config).quantity
-        orders = open_entries(self.db, bot_id=bot_id)
+        held = positions.of_bot(self._db.cursor(), bot_id, config).quantity
+        orders = open_entries(self._db, bot_id=bot_id)
         if held or orders:
             holds = held != 0 and not self._is_dust(config, held)
             if (holds or orders) and not close:
@@ -135,27 +151,30 @@ class Bots:
             if holds or orders:
                 done.append(self._close_bot(bot_id, config))
             done += self._hand_over(bot_id, config)
-        with self.db.transaction() as cur:
+        with self._db.transaction() as cur:
             bots.delete(cur, bot_id)
         return "; ".join([*done, f"deleted {config.name}"])
 
+    def _client(self, config: BotConfig) -> BinanceClient:
+        return self._clients.get(config.venue, config.market, config.account)
+
     def _is_dust(self, config: BotConfig, quantity: Decimal) -> bool:
-        client = self.client(config.market, config.venue, config.account)
+        client = self._client(config)
         return positions.is_dust(quantity, client.reference_price(config.symbol), client.rules(config.symbol))
 
     def _close_bot(self, bot_id: int, config: BotConfig) -> str:
         """Cancel the bot's orders and close its position at market with its own order."""
-        gateway = self.engine.gateway
+        gateway = self._engine.gateway
         if config.market is Market.SPOT:
             order = gateway.sell_bot_holding(bot_id)
         else:
             gateway.cancel_bot_orders(bot_id)
             gateway.settle(bot_id=bot_id, raise_temporary=True)
-            held = positions.of_bot(self.db.cursor(), bot_id, config).quantity
+            held = positions.of_bot(self._db.cursor(), bot_id, config).quantity
             order = None
             if held:
-                client = self.client(config.market, config.venue, config.account)
-                net = next((p.quantity for p in client.positions() if p.symbol == config.symbol), Decimal(0))
+                held_on_account = self._clients.futures(config.venue, config.account).positions()
+                net = next((p.quantity for p in held_on_account if p.symbol == config.symbol), Decimal(0))
                 covered = net != 0 and (net > 0) == (held > 0) and abs(net) >= abs(held)
                 order = gateway.place(Owner(config.venue, config.market, config.account, bot_id), OrderRequest(
                     symbol=config.symbol, market=config.market, side=Side.SELL if held > 0 else Side.BUY,
@@ -168,47 +187,75 @@ class Bots:
     def _hand_over(self, bot_id: int, config: BotConfig) -> list[str]:
         """Move what the bot still holds (dust) from its book to the person's."""
         name = holdings.holding_of(config.market, config.symbol)
-        left = books.moved(self.db.cursor(), config.venue, config.market, config.account).get((bot_id, name), Decimal(0))
+        left = books.moved(self._db.cursor(), config.venue, config.market, config.account).get((bot_id, name), Decimal(0))
         if not left:
             return []
-        holdings.adjust(self.db, venue=config.venue, market=config.market, account=config.account, bot_id=bot_id,
+        holdings.adjust(self._db, venue=config.venue, market=config.market, account=config.account, bot_id=bot_id,
                         symbol=config.symbol, quantity=-left, price=Decimal(0),
                         note="left when the bot was deleted: the person's from now on")
-        with self.db.transaction() as cur:
+        with self._db.transaction() as cur:
             books.add_outside(cur, config.venue, config.market, config.account, name, left,
                               f"left by bot {config.name} when it was deleted")
         return [f"{plain(left)} {name} left over is yours now"]
 
-    def bot(self, bot_id: int):
-        return bots.get(self.db.cursor(), bot_id)
+    def get(self, bot_id: int) -> BotRecord:
+        """One bot: its settings, state and daily counters."""
+        return bots.get(self._db.cursor(), bot_id)
 
-    def bots(self) -> list:
-        return bots.list(self.db.cursor())
+    def all(self) -> list[BotRecord]:
+        """Every bot."""
+        return bots.list(self._db.cursor())
 
-    def start_bot(self, bot_id: int) -> None:
-        """Start a bot; one suspended over a difference in the account waits until it is resolved."""
-        record = bots.get(self.db.cursor(), bot_id)
+    def start(self, bot_id: int) -> None:
+        """Start a bot; one suspended over a difference in the account waits until it is resolved, one
+        whose account this console cannot reach (no keys, or the paper venue off paper) is refused."""
+        record = bots.get(self._db.cursor(), bot_id)
         if record.state is BotState.SUSPENDED:
             raise ConfigError(f"bot {record.config.name} is suspended: {record.reason}")
-        self.engine.start_bot(bot_id)
+        self._reachable(record)
+        self._engine.start_bot(bot_id)
 
-    def stop_bot(self, bot_id: int) -> None:
-        self.engine.stop_bot(bot_id)
+    def stop(self, bot_id: int) -> None:
+        """Stop a bot; its position and orders stay."""
+        self._engine.stop_bot(bot_id)
 
-    def start_all(self) -> None:
-        for record in self.bots():
-            if record.state not in (BotState.RUNNING, BotState.SUSPENDED):
-                self.engine.start_bot(record.id)
+    def start_all(self) -> int:
+        """Start every bot that is not running or suspended; return how many started. Those whose account
+        this console cannot reach are left stopped, and named with the fix in the ConfigError raised after."""
+        started, refused = 0, []
+        for record in self.all():
+            if record.state in (BotState.RUNNING, BotState.SUSPENDED):
+                continue
+            try:
+                self._reachable(record)
+            except ConfigError as e:
+                refused.append(str(e))
+                continue
+            self._engine.start_bot(record.id)
+            started += 1
+        if refused:
+            raise ConfigError(f"started {started} bot(s); not started: " + "; ".join(refused))
+        return started
+
+    def _reachable(self, record: BotRecord) -> None:
+        """Raise ConfigError with the fix when the bot's account has no client here (builds it, sends nothing)."""
+        try:
+            self._client(record.config)
+        except ConfigError as e:
+            raise ConfigError(f"bot {record.config.name} cannot start: {e}") from e
 
     def stop_all(self) -> None:
-        self.engine.stop_all()
+        """Stop every bot."""
+        self._engine.stop_all()
 
-    def bot_status(self) -> pd.DataFrame:
-        rows = [dataclasses.asdict(s) | {"state": s.state.value} for s in self.engine.status()]
+    def status(self) -> pd.DataFrame:
+        """Every bot's live state from the engine, one row per bot."""
+        rows = [dataclasses.asdict(s) | {"state": s.state.value} for s in self._engine.status()]
         return pd.DataFrame(rows)
 
-    def bot_events(self, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
-        return events.recent(self.db.cursor(), bot_id=bot_id, limit=limit)
+    def events(self, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
+        """The latest events of one bot (or every bot), newest first."""
+        return events.recent(self._db.cursor(), bot_id=bot_id, limit=limit)
 
 
 def _empty(value: object) -> bool:
