@@ -22,8 +22,12 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m pytest; rc=$$?; if [ $$rc = 5 ]; then echo 'pytest ran no tests: failing' >&2; exit 1; fi; exit $$rc
 
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install -q -r requirements-bench.txt
+	touch $@
+
 ## Run every benchmark (prints ratios measured side by side).
-bench: $(VENV)/.dev
+bench: $(VENV)/.bench
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:

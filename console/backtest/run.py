@@ -5,10 +5,30 @@ runs on its window). The loop visits only candles where something can happen: a 
 would act on, a resting exit or a liquidation price touched, a funding time while a position is
 open, a DCA entry or take-profit; they are found with numpy. Money is settled in Decimal.
 
-Timing, as the engine on the paper exchange: a signal on candle ``k``'s close is acted on at
-candle ``k + 1``'s open (market order at the ask / bid there, taker fee); a resting take-profit
-or stop-loss fills during the candle whose range crosses it (the stop first when both are
-crossed); a funding payment is made at the open of the candle at the funding time.
+Timing, as the engine on the paper exchange (``tests/backtest/test_parity.py`` holds the two in
+step): a signal on candle ``k``'s close is acted on at candle ``k + 1``'s open (market order at the
+ask / bid there, taker fee); a resting take-profit or stop-loss fills during the candle whose range
+crosses it, and when a candle crosses both the take-profit fills (the exchange matches the range
+since its last match at once, legs in the order placed, take-profit first); a funding payment is
+made at the open of the candle at the funding time. A spot position holds what the bot's trades
+left, so the base-asset dust of one exit is sold with the next; a spot OCO is for what its entry
+received. A DCA bot, flat after its take-profit, waits out the interval since its last buy.
+
+Differences that remain, by design:
+- The engine acts when its cycle runs after a close; the backtest as if it ran at the close. A
+  cycle later into the candle fills at the price there (the replay feed walks open -> low / high
+  -> high / low -> close in thirds of a candle).
+- The engine's strategy reads a window of its last 200 candles, the backtest the whole frame:
+  recursive indicators (EMA, Wilder's RSI) differ a little while they settle; SMA and Bollinger
+  do not.
+- The engine counts a spot DCA bot's entries across a take-profit whose exit left dust (its
+  position history never nets to zero); the backtest starts again from zero, so the two part
+  ways once ``max_entries`` binds after a take-profit.
+- The paper exchange charges no funding and liquidates no position; the backtest does both as
+  Binance does (funding from the stored rates, the isolated one-way liquidation price), so futures
+  runs with funding or near liquidation have no paper counterpart to compare with.
+- A futures exit already passed when the engine places it makes the engine close at market; the
+  backtest leaves it resting, to fill on the entry candle.
 """
 from __future__ import annotations
 
@@ -26,7 +46,7 @@ from console.engine.strategies import BUY_CODE, SELL_CODE, get_strategy
 from console.errors import ConfigError, InsufficientBalance, InvalidOrder
 from console.exchange.orders import plan_order
 from console.exchange.precision import (
-    Rounding, SymbolRules, check_notional, check_price_band, floor_to_step, normalize_price, normalize_quantity,
+    Rounding, SymbolRules, check_notional, check_price_band, normalize_price, normalize_quantity,
     sellable,
 )
 from console.paper.rules import leverage_brackets
@@ -96,15 +116,17 @@ class Run:
 
 
 def run_backtest(config: BotConfig, candles: pd.DataFrame, rules: SymbolRules, *,
-                 starting_balance: Decimal = Decimal("10000"), funding: pd.DataFrame | None = None) -> Run:
+                 starting_balance: Decimal = Decimal("10000"), funding: pd.DataFrame | None = None,
+                 warmup: int = 0) -> Run:
     """Run ``config`` over ``candles`` (ts, open, high, low, close; closed candles, oldest first).
 
     ``funding`` (ts, rate) is the USD-M funding-rate history; without it a futures run pays none.
+    The first ``warmup`` candles are history only: the strategy reads them, no signal on them is acted on.
     """
     if config.strategy == "dca" and (config.take_profit_pct or config.stop_loss_pct):
         raise ConfigError("a DCA backtest takes its exit from the strategy's take_profit_pct; "
                           "clear the bot's take_profit_pct / stop_loss_pct")
-    return _Loop(config, candles, rules, starting_balance, funding).run()
+    return _Loop(config, candles, rules, starting_balance, funding, warmup).run()
 
 
 def _ms(column: pd.Series) -> np.ndarray:
@@ -115,8 +137,9 @@ def _ms(column: pd.Series) -> np.ndarray:
 
 class _Loop:
     def __init__(self, config: BotConfig, candles: pd.DataFrame, rules: SymbolRules, balance: Decimal,
-                 funding: pd.DataFrame | None) -> None:
+                 funding: pd.DataFrame | None, warmup: int = 0) -> None:
         self.config, self.rules, self.start = config, rules, balance
+        self._last_signal = warmup - 1
         self.futures = config.market is Market.FUTURES
         self.strategy = get_strategy(config.strategy)
         self.params = self.strategy.validate(config.params)
@@ -162,46 +185,48 @@ class _Loop:
 
     # the scan -------------------------------------------------------------------------------
     def run(self) -> Run:
-        cursor = 0  # first candle index still to look at (key order: index, phase)
         while True:
-            key = self._next_event(cursor)
-            if key is None:
+            event = self._next_event()
+            if event is None:
                 break
-            index, phase, what = key
+            index, phase, what = event
+            self.key = (index, phase)
             if phase == FUNDING:
                 self._pay_funding(what)
-                cursor = index
-                self._funding_done = what
             elif phase == MARKET_FILL:
                 self._on_signal(index - 1, what)
-                cursor = index
             else:
-                self._on_exit(index, what)
-                cursor = index
+                self._on_exit(index)
             self._mark(index)
         return self._finish()
 
-    def _next_event(self, cursor: int):
+    key = (0, -1)  # the (candle, phase) last settled: every later event comes after it
+    touch_from = 0
+
+    def _first_signal_candle(self) -> int:
+        """The first candle whose signal fills after ``key`` (its order fills at the next open)."""
+        index, phase = self.key
+        return max(0, index - 1 if phase < MARKET_FILL else index, self._last_signal + 1)
+
+    def _next_event(self):
         candidates = []
-        done = getattr(self, "_funding_done", -1)
+        index, phase = self.key
         if self.qty != 0 and len(self.funding_idx):
-            k = int(np.searchsorted(self.funding_idx, max(cursor, 1)))
-            while k < len(self.funding_idx) and k <= done:
-                k += 1
+            k = int(np.searchsorted(self.funding_idx, index + (1 if phase >= FUNDING else 0)))
             if k < len(self.funding_idx):
                 candidates.append((int(self.funding_idx[k]), FUNDING, k))
-        signal = self._next_signal(cursor)
+        signal = self._next_signal()
         if signal is not None:
             candidates.append(signal)
         limit = min([c[0] for c in candidates], default=self.n - 1)
-        touch = self._next_touch(cursor, limit)
+        touch = self._next_touch(limit)
         if touch is not None:
             candidates.append(touch)
         return min(candidates, default=None, key=lambda c: (c[0], c[1]))
 
-    def _after(self, indices: np.ndarray, cursor: int) -> int | None:
-        """The first signal candle whose order fills at or after ``cursor`` and not while paused."""
-        k = int(np.searchsorted(indices, max(cursor - 1, self._last_signal + 1)))
+    def _after(self, indices: np.ndarray) -> int | None:
+        """The first signal candle in ``indices`` acted on after ``key``, not while the bot is paused."""
+        k = int(np.searchsorted(indices, self._first_signal_candle()))
         while k < len(indices):
             i = int(indices[k])
             if i + 1 >= self.n:
@@ -213,23 +238,23 @@ class _Loop:
 
     _last_signal = -1
 
-    def _next_signal(self, cursor: int):
+    def _next_signal(self):
         if self.config.strategy == "dca":
-            return self._next_dca(cursor)
+            return self._next_dca()
         long, short = self.qty > 0, self.qty < 0
         options = []
         if not long:
             options.append((self.buys, "buy"))
         if long or (not short and self.futures and self.config.allow_short and not self.strategy.sell_closes_only):
             options.append((self.sells, "sell"))
-        found = [(i, action) for indices, action in options if (i := self._after(indices, cursor)) is not None]
+        found = [(i, action) for indices, action in options if (i := self._after(indices)) is not None]
         if not found:
             return None
         i, action = min(found)
         return (i + 1, MARKET_FILL, action)
 
-    def _next_dca(self, cursor: int):
-        start = max(cursor - 1, self._last_signal + 1, int(np.searchsorted(self.ts, self.paused_until)) - 1, 0)
+    def _next_dca(self):
+        start = max(self._first_signal_candle(), int(np.searchsorted(self.ts, self.paused_until)) - 1)
         best = None
         if self.qty > 0:
             target = float(self.entry * (1 + Decimal(str(self.params["take_profit_pct"])) / 100))
@@ -237,7 +262,7 @@ class _Loop:
             if j is not None:
                 best = (j + 1, MARKET_FILL, "dca-tp")
         if self.entries < int(self.params["max_entries"]) or self.qty <= 0:
-            if self.last_entry_ts is None or self.qty <= 0 and self.last_entry_ts is None:
+            if self.last_entry_ts is None:  # flat after a take profit, the interval still runs from the last buy
                 i = start
             else:
                 due = self.last_entry_ts + int(float(self.params["interval_hours"]) * 3_600_000)
@@ -246,17 +271,20 @@ class _Loop:
                 best = (i + 1, MARKET_FILL, "dca-buy")
         return best
 
-    def _next_touch(self, cursor: int, limit: int):
+    def _next_touch(self, limit: int):
         if self.qty == 0:
             return None
+        index, phase = self.key
+        cursor = max(self.touch_from, index if phase < RESTING else index + 1)
         up, down_stop, down_liq = self.exit_floats  # long: tp above, stop and liquidation below
+        spread = 0.0 if self.futures else float(fills.HALF_SPREAD)  # a spot take-profit rests as a limit
         if self.qty > 0:
             def hit(a, b):
-                return (self.high[a:b] * float(1 - fills.HALF_SPREAD) >= up * (1 - 1e-12)) | \
+                return (self.high[a:b] * (1 - spread) >= up * (1 - 1e-12)) | \
                        (self.low[a:b] <= max(down_stop, down_liq) * (1 + 1e-12))
         else:
             def hit(a, b):
-                return (self.low[a:b] * float(1 + fills.HALF_SPREAD) <= up * (1 + 1e-12)) | \
+                return (self.low[a:b] <= up * (1 + 1e-12)) | \
                        (self.high[a:b] >= min(down_stop, down_liq) * (1 - 1e-12))
         j = _first(hit, cursor, limit + 1)
         return None if j is None else (j, RESTING, "exit")
@@ -335,21 +363,22 @@ class _Loop:
             self.base += qty - fee
             received = qty - fee
             self.entry = (self.entry * self.qty + price * qty) / (self.qty + qty)
-            self.qty += received
+            self.qty = self.base  # the bot's own base: dust left by earlier exits counts in
             self._record(f, side, qty, price, fee, rules.base, "entry", fee * price)
         self.entries += 1
         self.last_entry_ts = int(self.ts[f])
         self.trades_today += 1
-        self._place_exits(f, price, feed)
+        self.touch_from = f
+        self._place_exits(f, price, feed, received=ZERO if self.futures else received)
 
-    def _place_exits(self, f: int, fill_price: Decimal, feed: Decimal) -> None:
+    def _place_exits(self, f: int, fill_price: Decimal, feed: Decimal, *, received: Decimal) -> None:
         config, rules = self.config, self.rules
         long = self.qty > 0
         tp, sl = risk.exit_prices(config, fill_price, long=long)
         liq = self._liquidation_price() if self.futures else None
         if not self.futures and tp is not None and sl is not None:
             try:
-                qty = normalize_quantity(rules, self.qty, market_order=False, verb="sell")
+                qty = normalize_quantity(rules, received, market_order=False, verb="sell")
                 tp = normalize_price(rules, tp, Rounding.UP, "take-profit price")
                 sl = normalize_price(rules, sl, Rounding.UP, "stop price")
                 limit = normalize_price(rules, sl * (1 - STOP_LIMIT_GAP), Rounding.DOWN, "stop-limit price")
@@ -367,8 +396,10 @@ class _Loop:
         elif not self.futures:
             tp = sl = None
         elif self.futures:
-            tp = normalize_price(rules, tp, Rounding.NEAREST, "take-profit price") if tp is not None else None
-            sl = normalize_price(rules, sl, Rounding.NEAREST, "stop price") if sl is not None else None
+            # the client's rounding of a trigger: never exit worse than asked (up for a sell, down for a buy)
+            toward = Rounding.UP if long else Rounding.DOWN
+            tp = normalize_price(rules, tp, toward, "take-profit price") if tp is not None else None
+            sl = normalize_price(rules, sl, toward, "stop price") if sl is not None else None
             self.exit_qty = abs(self.qty)
         self.exits = (tp, sl, liq)
         inf = np.inf if long else -np.inf
@@ -385,28 +416,27 @@ class _Loop:
         mmr, cum = Decimal(str(bracket["maintMarginRatio"])), Decimal(str(bracket["cum"]))
         return max(ZERO, (self.margin + cum - side * q * self.entry) / (q * mmr - side * q))
 
-    def _on_exit(self, j: int, _what: str) -> None:
+    def _on_exit(self, j: int) -> None:
         tp, sl, liq = self.exits
         lo, hi = Decimal(repr(float(self.low[j]))), Decimal(repr(float(self.high[j])))
+        # The exchange matches a candle's whole range at once, the take-profit (placed first) before the stop.
         if self.qty > 0:
             if liq is not None and liq > 0 and lo <= liq and (sl is None or liq >= sl):
                 return self._liquidate(j, liq)
+            if tp is not None and self.futures and hi >= tp:  # TAKE_PROFIT_MARKET: a market sell at the trigger
+                return self._close(j, "take-profit", price=fills.bid(tp, self.tick), qty=self.exit_qty)
+            if tp is not None and not self.futures and fills.bid(hi, self.tick) >= tp:  # the OCO's LIMIT_MAKER
+                return self._close(j, "take-profit", price=tp, qty=self.exit_qty, maker=True)
             if sl is not None and lo <= sl:
                 return self._close(j, "stop-loss", price=fills.bid(sl, self.tick), qty=self.exit_qty)
-            if tp is not None and fills.bid(hi, self.tick) >= tp:
-                return self._close(j, "take-profit", price=tp, qty=self.exit_qty, maker=True)
         else:
             if liq is not None and liq > 0 and hi >= liq and (sl is None or liq <= sl):
                 return self._liquidate(j, liq)
+            if tp is not None and lo <= tp:
+                return self._close(j, "take-profit", price=fills.ask(tp, self.tick), qty=self.exit_qty)
             if sl is not None and hi >= sl:
                 return self._close(j, "stop-loss", price=fills.ask(sl, self.tick), qty=self.exit_qty)
-            if tp is not None and fills.ask(lo, self.tick) <= tp:
-                return self._close(j, "take-profit", price=fills.ask(tp, self.tick), qty=self.exit_qty)
-        self._last_touch = j  # a float near-miss: look on from the next candle
-        self._skip_touch_to(j + 1)
-
-    def _skip_touch_to(self, j: int) -> None:
-        self._cursor_floor = j
+        self.touch_from = j + 1  # a near miss in floats: look on from the next candle
 
     def _close(self, f: int, reason: str, *, price: Decimal | None = None, qty: Decimal | None = None,
                maker: bool = False) -> None:
@@ -420,7 +450,7 @@ class _Loop:
             if not self.futures and not sellable(rules, self.qty, price):
                 self._reset_position()  # dust: flat
                 return
-            qty = floor_to_step(abs(self.qty), rules.quantity_step(True))
+            qty = fills.floor_step(abs(self.qty), rules.quantity_step(True))
         if self.futures:
             fee = fills.round8(qty * price * fills.FUTURES_TAKER)
             gross = (price - self.entry) * (qty if long else -qty)
@@ -481,8 +511,8 @@ class _Loop:
         long = self.qty > 0
         entry_price = opened["cost"] / qty if qty else self.entry
         funding = opened.get("funding", ZERO)
-        if reason == "liquidation":
-            pnl = -self.margin - opened["fees"] + self._liq_fee_back(opened)
+        if reason == "liquidation":  # the margin left is lost; the entry fee and funding were paid already
+            pnl = -self.margin - opened["fees"] - funding
         else:
             gross = (price - entry_price) * qty * (1 if long else -1)
             pnl = gross - opened["fees"] - funding
@@ -492,10 +522,6 @@ class _Loop:
             entry_price=entry_price, exit_price=price, fees=opened["fees"], funding=funding, pnl=pnl,
             exit_reason=reason))
         self._reset_position()
-
-    @staticmethod
-    def _liq_fee_back(opened: dict) -> Decimal:
-        return opened["fees"]  # the entry fee was paid from the wallet, not from the lost margin
 
     def _reset_position(self) -> None:
         self.qty = self.entry = self.margin = self.exit_qty = ZERO

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import schedule
 
-from console.domain import BotState
+from console.domain import BotState, Venue
 from console.engine.clients import Clients
 from console.engine.gateway import Gateway
 from console.engine.holdings import HoldingsCheck
@@ -65,7 +65,11 @@ class BotEngine:
         cycle_seconds: float = 2.0,
         workers: int = 4,
         snapshot_seconds: float = 60.0,
+        venues: frozenset[Venue] | None = None,
     ) -> None:
+        # Bots (and journal entries) of other venues are left as they are, not ticked or settled: a
+        # paper bot left running while the console runs on demo trades again back on paper.
+        self._venues = venues
         self._db = db
         self._clients = clients
         self._clock = clock
@@ -94,7 +98,7 @@ class BotEngine:
         """Reconcile journaled orders with the exchange, then start ticking the running bots."""
         if self._thread is not None:
             return
-        self.reconciled = self.gateway.settle()
+        self.reconciled = self.gateway.settle(where=lambda e: self._here(e.venue))
         self.daily_check()
         self._scheduler.every(self._cycle_seconds).seconds.do(self.cycle)
         self._scheduler.every(30).seconds.do(self.daily_check)
@@ -154,7 +158,7 @@ class BotEngine:
                 self._settling = self._pool.submit(self._settle_others, running)
                 submitted.append(self._settling)
         for record in records:
-            if record.state is not BotState.RUNNING:
+            if record.state is not BotState.RUNNING or not self._here(record.config.venue):
                 continue
             with self._lock:
                 busy = self._inflight.get(record.id)
@@ -181,10 +185,15 @@ class BotEngine:
     def _settle_others(self, running: frozenset[int]) -> int:
         """Settle the open entries no running bot's tick settles: manual orders and bots not running."""
         try:
-            return self.gateway.settle(where=lambda e: e.bot_id is None or e.bot_id not in running)
+            return self.gateway.settle(
+                where=lambda e: self._here(e.venue) and (e.bot_id is None or e.bot_id not in running))
         except Exception:  # a settle that fails is logged; the next cycle tries again
             log.exception("settling the journal failed")
             return 0
+
+    def _here(self, venue: Venue) -> bool:
+        """Whether this engine trades on ``venue`` (every venue when none was named)."""
+        return self._venues is None or venue in self._venues
 
     def _run(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
         try:
@@ -252,7 +261,9 @@ class BotEngine:
             c = record.config
             out.append(BotStatus(
                 bot_id=record.id, name=c.name, symbol=c.symbol, market=c.market.value,
-                state=record.state, reason=record.reason, position=rt.position,
+                state=record.state, reason=record.reason if self._here(c.venue) else
+                f"on the {c.venue.value} venue: it trades when the console runs there",
+                position=rt.position,
                 entry_price=rt.entry_price, last_price=rt.last_price, last_signal=rt.last_signal,
                 last_order=rt.last_order, last_error=rt.last_error, trades_today=record.trades_today,
                 pnl_today=record.pnl_today,

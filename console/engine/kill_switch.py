@@ -249,7 +249,7 @@ class KillSwitch:
         if closed.bot_id is None:
             return f"closed the rest of the {symbol} futures position: {size} (manual)"
         name = bots.get(self._db.cursor(), closed.bot_id).config.name
-        return f"closed bot {name!r}'s {symbol} futures position: {size}"
+        return f"closed {symbol} futures position of bot {name}: {size}"
 
 
 def _attempt(notes: _Notes, key: object, what: str, step: Callable[[], T],

@@ -65,7 +65,7 @@ class Console:
         keys = Keys(self.db, self.keybox, self.paper, settings.venue)
         self.clients = Clients(keys.credentials, clock=clock, sleep=clock.sleep)
         self.access = VenueAccess(settings.venue, keys, self.clients)
-        self.engine = BotEngine(self.db, self.clients, clock=clock,
+        self.engine = BotEngine(self.db, self.clients, clock=clock, venues=frozenset({settings.venue}),
                                 cycle_seconds=cycle_seconds or settings.cycle_seconds)
         self._kill = KillSwitch(self.engine, self.db, self.clients, self._kill_accounts)
         self.overview = Overview(self.access, self.engine)

@@ -159,4 +159,42 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        4,
+        "backtest runs and their trades",
+        """
+        CREATE SEQUENCE IF NOT EXISTS backtest_run_ids START 1;
+        CREATE TABLE IF NOT EXISTS backtest_runs (
+            id BIGINT PRIMARY KEY DEFAULT nextval('backtest_run_ids'),
+            created_at TIMESTAMP NOT NULL,
+            name VARCHAR NOT NULL,
+            symbol VARCHAR NOT NULL,
+            market VARCHAR NOT NULL,
+            timeframe VARCHAR NOT NULL,
+            strategy VARCHAR NOT NULL,
+            config VARCHAR NOT NULL,
+            data_start TIMESTAMP NOT NULL,
+            data_end TIMESTAMP NOT NULL,
+            candles INTEGER NOT NULL,
+            starting_balance DECIMAL(38,18) NOT NULL,
+            final_equity DECIMAL(38,18) NOT NULL,
+            metrics VARCHAR NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS backtest_trades (
+            run_id BIGINT NOT NULL,
+            seq INTEGER NOT NULL,
+            direction VARCHAR NOT NULL,
+            entry_ts TIMESTAMP NOT NULL,
+            exit_ts TIMESTAMP NOT NULL,
+            quantity DECIMAL(38,18) NOT NULL,
+            entry_price DECIMAL(38,18) NOT NULL,
+            exit_price DECIMAL(38,18) NOT NULL,
+            fees DECIMAL(38,18) NOT NULL,
+            funding DECIMAL(38,18) NOT NULL,
+            pnl DECIMAL(38,18) NOT NULL,
+            exit_reason VARCHAR NOT NULL,
+            PRIMARY KEY (run_id, seq)
+        );
+        """,
+    ),
 )

@@ -17,6 +17,8 @@ from console.storage.db import Database
 
 
 class Clock:
+    """Epoch seconds that move only when the test moves them, or something sleeps on them."""
+
     def __init__(self) -> None:
         self.now = time.time()
 
@@ -25,6 +27,9 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))
 
 
 @dataclass
@@ -42,7 +47,7 @@ class Stack:
 
     def new_engine(self) -> BotEngine:
         """A fresh engine (and clients) over the same database and exchange: a restart."""
-        self.clients = Clients(self.credentials, clock=self.clock, sleep=lambda s: None)
+        self.clients = Clients(self.credentials, clock=self.clock, sleep=self.clock.sleep)
         self.engine = BotEngine(self.db, self.clients, clock=self.clock)
         return self.engine
 
@@ -61,10 +66,10 @@ class Stack:
 def stack(shared_data: Path, tmp_path: Path):
     clock = Clock()
     feed = ReplayFeed(shared_data / "candles" / "binance_spot_BTCUSDT_1h.csv", speed=1, clock=clock)
-    exchange = PaperExchange(data_dir=tmp_path / "paper", feed=feed, clock=clock)
+    exchange = PaperExchange(data_dir=tmp_path / "paper", feed=feed, clock=clock, sleep=clock.sleep)
     exchange.start()
     db_path = tmp_path / "console.duckdb"
-    db = Database.open(db_path)
+    db = Database.open(db_path, clock=clock)
     s = Stack(clock, exchange, db, None, None, db_path)  # type: ignore[arg-type]
     s.new_engine()
     yield s

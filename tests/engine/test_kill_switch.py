@@ -119,9 +119,9 @@ def test_one_press_cancels_every_order_closes_every_position_and_sells_the_bots_
     assert "cancelled buy limit 0.001 BTC/USDT @ 25000 (spot)" in done
     assert "cancelled buy limit 0.004 BTC/USDT @ 29000 (futures)" in done
     assert "cancelled sell stop market 0.01 BTC/USDT stop 27000 (futures)" in done
-    assert "closed bot 'long btc''s BTC/USDT futures position: sell 0.01 BTC/USDT" in done
-    assert "closed bot 'short btc''s BTC/USDT futures position: buy 0.004 BTC/USDT" in done
-    assert "closed bot 'short eth''s ETH/USDT futures position: buy 0.1 ETH/USDT" in done
+    assert "closed BTC/USDT futures position of bot long btc: sell 0.01 BTC/USDT" in done
+    assert "closed BTC/USDT futures position of bot short btc: buy 0.004 BTC/USDT" in done
+    assert "closed ETH/USDT futures position of bot short eth: buy 0.1 ETH/USDT" in done
     assert "closed the rest of the ETH/USDT futures position: sell 0.05 ETH/USDT (manual)" in done
     assert "bot 'spot btc' held (BTC/USDT, spot)" in done and "bot 'spot eth' held (ETH/USDT, spot)" in done
     bought_by_hand = client(stack, SPOT).balances(fresh=True).get("BTC")
@@ -194,7 +194,7 @@ def test_two_presses_at_once_double_nothing(stack):
     closes = close_orders_by_bot(stack)
     assert closes[ids["long btc"]] == closes[ids["short btc"]] == closes[ids["short eth"]] == 2
     done = [line for r in reports for line in r.done]
-    assert sum("closed bot 'long btc'" in line for line in done) == 1
+    assert sum("of bot long btc:" in line for line in done) == 1
     assert sum(line.startswith("cancelled OCO") for line in done) == 3
 
 

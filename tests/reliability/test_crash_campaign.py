@@ -4,11 +4,13 @@ The paper exchange runs as its own durable process (``tests/reliability/paper_pr
 same ``PaperExchange`` as ``python -m console.paper --data-dir``, with a feed that makes a new
 one-minute candle every second and a delay on every order request, so kills land mid-order); the
 console runs headless (``python -m console``) against it by URL, on its own DuckDB file, with a
-fast engine cycle. Each run starts the console, waits a random 0.5-3 s and kills it. A last run
-starts it cleanly (it reconciles on start) and stops it with SIGTERM; the bots that were running
-must still be running. Then the bots are stopped, what rests at the exchange is cancelled and the
-console started once more, so the figures are final: every fill the exchange made must be in the
-console's DuckDB exactly once, and every order at the exchange must be known to its journal.
+fast engine cycle, and a person at the ticket keeps a manual OCO in motion
+(``tests/reliability/console_with_ticket.py``); the BTC bots rest protection (a spot OCO, futures
+take-profit / stop-loss algo orders). Each run starts the console, waits a random 0.5-3 s and kills
+it. A last run starts it cleanly (it reconciles on start) and stops it with SIGTERM; the bots that
+were running must still be running. Then the kill switch is pressed and the console started once
+more, so the figures are final: every fill the exchange made must be in the console's DuckDB
+exactly once, every order at the exchange must be known to its journal, and nothing stands.
 """
 from __future__ import annotations
 
@@ -26,12 +28,13 @@ from pathlib import Path
 import pytest
 
 from console.domain import BotConfig, BotState, Market, Venue
-from console.errors import ConsoleError
+from console.config import load_settings
 from console.engine.reconcile import IN_FLIGHT
 from console.exchange.client import BinanceClient
 from console.exchange.factory import client_for
 from console.paper import PaperExchange, SyntheticFeed
 from console.storage import bots, journal
+from console.service import Console
 from console.storage.db import Database
 from tests.reliability.conftest import ROOT, compare_fills, recorded_by_order, save_figures
 
@@ -46,7 +49,8 @@ CYCLE_SECONDS = "0.5"  # 0.2 s with candles refetched every cycle (fast feed) ru
 
 
 def bot_configs() -> list[BotConfig]:
-    """One spot and one futures bot per symbol on one-minute candles; the BTC spot bot rests an OCO exit."""
+    """One spot and one futures bot per symbol on one-minute candles; the BTC spot bot rests an OCO exit,
+    the BTC futures bot its take-profit / stop-loss algo orders."""
     out = []
     for symbol in SYMBOLS:
         coin = symbol.split("/")[0].lower()
@@ -59,6 +63,8 @@ def bot_configs() -> list[BotConfig]:
         out.append(BotConfig(
             name=f"perp-{coin}", symbol=symbol, market=Market.FUTURES, timeframe="1m", strategy="ma_cross",
             params={"fast": 2, "slow": 3}, size=Decimal("50"), leverage=5, allow_short=True,
+            take_profit_pct=Decimal("0.2") if protected else None,
+            stop_loss_pct=Decimal("0.2") if protected else None,
             max_trades_per_day=10_000, max_daily_loss=Decimal("100000")))
     return out
 
@@ -108,8 +114,10 @@ class Campaign:
         self.url = match.group(0)
         self.env["CONSOLE_PAPER_URL"] = self.url
 
-    def start_console(self) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "console"], cwd=ROOT, env=self.env,
+    def start_console(self, *, ticket: bool = True) -> subprocess.Popen:
+        """``python -m console``, with ``ticket`` plus a person at the ticket keeping a manual OCO in motion."""
+        module = "tests.reliability.console_with_ticket" if ticket else "console"
+        return subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=self.env,
                                 stdout=subprocess.PIPE, stderr=self.log)
 
     def stop_paper(self) -> str:
@@ -194,22 +202,17 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
     states = {bots.get(cur, b).config.name: bots.get(cur, b).state for b in bot_ids}
     reasons = {bots.get(cur, b).config.name: bots.get(cur, b).reason for b in bot_ids
                if bots.get(cur, b).state is not BotState.RUNNING}
-    # Resting orders (OCO exits) can still fill at any moment. To compare final figures, stop the
-    # bots and cancel what rests at the exchange, as a person would, then start the console once
-    # more: its start-up reconciliation settles whatever filled or was cancelled meanwhile.
-    for bot_id in bot_ids:
-        bots.set_state(cur, bot_id, BotState.STOPPED, "campaign over")
+    # Resting orders (OCO exits, futures take-profit / stop-loss) can still fill at any moment. To
+    # compare final figures, press the kill switch, as a person would: it stops the bots, cancels
+    # what rests (algo orders too), closes the futures positions and records what it finds; then
+    # start the console once more, so its start-up reconciliation settles whatever is left.
     db.close()
-    cancelled = 0
-    for market in Market:
-        client = campaign.client(market)
-        for order in client.open_orders():
-            try:
-                client.cancel_order(order.symbol, client_order_id=order.client_order_id)
-                cancelled += 1
-            except ConsoleError:  # the other leg of a cancelled OCO, or filled meanwhile
-                pass
-    proc = campaign.start_console()
+    con = Console(load_settings(campaign.env), start_engine=False)
+    try:
+        kill = con.kill_switch()
+    finally:
+        con.close()
+    proc = campaign.start_console(ticket=False)
     line = read_line(proc, READY, timeout=60)
     assert line is not None, "the console did not start after the campaign; see console.log"
     final_reconciled += int(re.search(r"(\d+) fill\(s\) reconciled", line).group(1))  # type: ignore[union-attr]
@@ -227,7 +230,7 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
     weight = campaign.stop_paper()
     at_rest = PaperExchange(data_dir=campaign.paper_dir, feed=SyntheticFeed(seed=9))
     raw_orders = {m: at_rest.exchange_orders(m) for m in ("spot", "futures")}
-    exchange_orders = {m: [o["clientOrderId"] for o in raw_orders[m]] for m in raw_orders}
+    exchange_orders = {m: [(o["clientOrderId"], str(o["orderId"])) for o in raw_orders[m]] for m in raw_orders}
     at_rest.store.close()
 
     db = campaign.open_db()
@@ -246,7 +249,13 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         lost, extra, mismatched = lost + diff["lost"], extra + diff["extra"], mismatched + diff["quantity_mismatch"]
         doubled += twice
     journaled = {row[0] for row in cur.execute("SELECT client_order_id FROM orders").fetchall()}
-    unknown_orders = sum(1 for ids in exchange_orders.values() for cid in ids if cid not in journaled)
+    # an order the exchange placed when a journaled algo order fired is known by its order id
+    triggered = {row[0] for row in cur.execute(
+        "SELECT exchange_order_id FROM orders WHERE type IN ('stop_market', 'take_profit_market')").fetchall()}
+    manual_legs = cur.execute("SELECT count(*) FROM orders WHERE bot_id IS NULL AND type = 'limit_maker'").fetchone()[0]
+    algo_exits = cur.execute("SELECT count(*) FROM orders WHERE type IN ('stop_market', 'take_profit_market')").fetchone()[0]
+    unknown_orders = sum(1 for ids in exchange_orders.values() for cid, oid in ids
+                         if cid not in journaled and oid not in triggered)
     still_open = journal.open_entries(cur)
     db.close()
 
@@ -259,6 +268,8 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         "runs after which new trades were recorded": runs_with_new_trades,
         "bots (spot / futures)": f"{len(SYMBOLS)} / {len(SYMBOLS)}",
         "exchange fills, spot / futures": f"{len(exchange_fills['spot'])} / {len(exchange_fills['futures'])} orders",
+        "manual OCOs placed from the ticket": manual_legs,
+        "futures take-profit / stop-loss algo orders journaled": algo_exits,
         "orders at the exchange": sum(len(ids) for ids in exchange_orders.values()),
         "orders at the exchange unknown to the journal": unknown_orders,
         "fills lost": lost,
@@ -266,7 +277,8 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
         "fills doubled": doubled,
         "recorded trades not at the exchange": extra,
         "quantity mismatches": mismatched,
-        "resting orders cancelled at the end": cancelled,
+        "kill switch at the end": "; ".join(kill.done) or "nothing to do",
+        "  still standing after it": [str(x) for x in kill.standing],
         "journal entries still open": len(still_open),
         "bots still running after the last restart":
             f"{sum(s is BotState.RUNNING for s in states.values())} of {len(states)}",
@@ -280,6 +292,8 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
     assert sum(len(f) for f in exchange_fills.values()) > 0, "the bots traded"
     assert lost == 0 and doubled == 0 and extra == 0 and mismatched == 0
     assert unknown_orders == 0
+    assert kill.complete, kill.standing
     assert still_open == []
     assert all(s is BotState.RUNNING for s in states.values()), reasons
     assert runs_with_new_trades >= 1
+    assert manual_legs > 0 and algo_exits > 0, "a manual OCO and resting futures protection were in play"

@@ -94,3 +94,15 @@ def test_a_paper_bot_is_not_started_on_a_demo_console(demo, con) -> None:
     with pytest.raises(ConfigError, match="started 0 bot.*not started: bot paper bot cannot start.*CONSOLE_VENUE=paper"):
         con.bots.start_all()
     assert con.bots.get(bot_id).state is BotState.STOPPED
+
+
+def test_a_paper_bot_left_running_waits_for_its_venue_instead_of_halting(demo, con) -> None:
+    with con.db.transaction() as cur:  # left running by a console that ran on paper
+        bot_id = bots.create(cur, BotConfig(name="paper bot", symbol="BTC/USDT", strategy="dca"))
+        bots.set_state(cur, bot_id, BotState.RUNNING)
+    con.engine.run_cycle()
+    con.engine.run_cycle()
+    assert con.bots.get(bot_id).state is BotState.RUNNING
+    status = next(s for s in con.engine.status() if s.bot_id == bot_id)
+    assert status.reason == "on the paper venue: it trades when the console runs there"
+    assert status.last_error == ""
