@@ -21,9 +21,6 @@ Differences that remain, by design:
 - The engine's strategy reads a window of its last 200 candles, the backtest the whole frame:
   recursive indicators (EMA, Wilder's RSI) differ a little while they settle; SMA and Bollinger
   do not.
-- The engine counts a spot DCA bot's entries across a take-profit whose exit left dust (its
-  position history never nets to zero); the backtest starts again from zero, so the two part
-  ways once ``max_entries`` binds after a take-profit.
 - The paper exchange charges no funding and liquidates no position; the backtest does both as
   Binance does (funding from the stored rates, the isolated one-way liquidation price), so futures
   runs with funding or near liquidation have no paper counterpart to compare with.
@@ -362,7 +359,9 @@ class _Loop:
             self.quote -= qty * price
             self.base += qty - fee
             received = qty - fee
-            self.entry = (self.entry * self.qty + price * qty) / (self.qty + qty)
+            # the entry price is the cost over what is held, as the engine's FIFO lots have it: the fee
+            # paid in the base asset raises it
+            self.entry = (self.entry * self.qty + price * qty) / self.base
             self.qty = self.base  # the bot's own base: dust left by earlier exits counts in
             self._record(f, side, qty, price, fee, rules.base, "entry", fee * price)
         self.entries += 1

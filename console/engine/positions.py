@@ -21,27 +21,34 @@ class Held:
 FLAT = Held(Decimal(0), None, None, 0)
 
 
-def of_bot(cur: Cursor, bot_id: int, config: BotConfig) -> Held:
+def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None) -> Held:
     """Spot: the FIFO lots still held (after fees paid in the base asset). Futures: the signed sum.
 
     Either way with what the bot's orders executed but have not recorded yet (an order resting
-    partly filled is recorded once it is final).
+    partly filled is recorded once it is final). ``entries`` counts the entries since the position
+    was last flat; with the symbol's ``rules``, a close that leaves only dust counts as flat too.
     """
     history = trades.for_bot(cur, bot_id)
+    base = config.symbol.split("/")[0]
     quantity, cost, entries, last_entry = Decimal(0), Decimal(0), 0, None
     for t in history:
         opening = (t.side is Side.BUY) == (quantity >= 0) if quantity else True
-        signed = t.quantity if t.side is Side.BUY else -t.quantity
+        received = t.quantity
+        if config.market is Market.SPOT and t.side is Side.BUY and t.commission_asset == base:
+            received -= t.commission  # a spot buy holds what it received after a fee in the base asset
+        signed = received if t.side is Side.BUY else -t.quantity
         if opening:
             entries += 1
             last_entry = t.ts
-            cost += t.price * t.quantity
+            cost += t.price * received
             quantity += signed
         else:
             before = quantity
             quantity += signed
             if quantity == 0 or (quantity > 0) != (before > 0):
                 entries, cost = (1, t.price * abs(quantity)) if quantity else (0, Decimal(0))
+            elif rules is not None and is_dust(quantity, t.price, rules):
+                entries, cost = 0, t.price * abs(quantity)
             else:
                 cost = cost * quantity / before
     if config.market is Market.SPOT:

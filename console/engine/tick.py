@@ -84,8 +84,8 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
         return
     price = Decimal(str(candles["close"].iloc[-1]))
     runtime.last_price = price
-    held = positions.of_bot(ctx.db.cursor(), bot_id, config)
     rules = client.rules(config.symbol)
+    held = positions.of_bot(ctx.db.cursor(), bot_id, config, rules)
     if positions.is_dust(held.quantity, price, rules):  # flat; the last entry's time still counts (DCA's interval)
         held = positions.Held(Decimal(0), None, held.last_entry_at, 0)
     runtime.position, runtime.entry_price = held.quantity, held.entry_price

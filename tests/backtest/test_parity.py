@@ -97,8 +97,6 @@ def test_futures_backtest_trades_as_the_engine_on_the_paper_exchange(replay, nam
     assert expected == paper, side_by_side(expected, paper)
 
 
-@pytest.mark.xfail(strict=True, reason="the engine counts a spot DCA bot's entries across a take-profit that "
-                   "left dust (console/engine/positions.py nets gross quantities); the backtest restarts at zero")
 def test_dca_entry_limit_after_a_take_profit(replay):
     bot = config(strategy="dca", params={"interval_hours": 12, "max_entries": 3, "take_profit_pct": 1.5})
     replay.run_bot(bot, CYCLES)
