@@ -7,6 +7,7 @@ of waiting, so nothing in a test waits for the wall clock.
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -37,3 +38,22 @@ SYSTEM_CLOCK = SystemClock()
 def utc_now(clock: Callable[[], float] | None = None) -> datetime:
     """The clock's time as an aware UTC datetime (the wall clock without one)."""
     return datetime.fromtimestamp((clock or SYSTEM_CLOCK)(), tz=UTC)
+
+
+class ManualClock:
+    """Epoch seconds that move only when ``advance`` moves them; ``sleep`` moves them instead of
+    waiting. For tests, benchmarks and replays driven candle by candle."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else float(start)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(max(0.0, seconds))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from console.clock import ManualClock
 from console.domain import BotConfig
 from console.engine.clients import Clients, Credentials
 from console.engine.engine import BotEngine
@@ -18,20 +19,12 @@ CANDLE_FILE = "binance_spot_BTCUSDT_1h.csv"
 HISTORY = 40  # candles before the first cycle; with the cycles run, at most the engine's 200-candle window
 
 
-class Clock:
-    """Epoch seconds on a candle boundary, moved only by the test (or by something sleeping on it)."""
+class Clock(ManualClock):
+    """A manual clock that starts on a candle boundary of ``step`` seconds."""
 
     def __init__(self, step: int) -> None:
-        self.now = self.start = float(int(pd.Timestamp.now("UTC").timestamp()) // step * step)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(max(0.0, seconds))
+        super().__init__(int(pd.Timestamp.now("UTC").timestamp()) // step * step)
+        self.start = self.now
 
 
 @dataclass

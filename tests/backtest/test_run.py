@@ -4,7 +4,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pandas as pd
-import pytest
 
 from console.backtest import fills, metrics, run_backtest, symbol_rules
 from console.domain import BotConfig, Market

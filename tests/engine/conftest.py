@@ -1,13 +1,13 @@
 """A whole stack for engine tests: paper exchange over HTTP, DuckDB file, engine, on a clock the test moves."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from console.clock import ManualClock
 from console.domain import BotConfig
 from console.engine.clients import Clients, Credentials
 from console.engine.engine import BotEngine
@@ -16,20 +16,7 @@ from console.storage import bots
 from console.storage.db import Database
 
 
-class Clock:
-    """Epoch seconds that move only when the test moves them, or something sleeps on them."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(max(0.0, seconds))
+Clock = ManualClock
 
 
 @dataclass

@@ -13,29 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from console.clock import ManualClock
 from console.paper.faults import Fault, Faults
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "benchmarks" / "out"
 
 
-class Clock:
-    """Epoch seconds that only move when the test moves them, or when something sleeps on them:
-    ``sleep`` moves the time instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.advance(max(0.0, seconds))
+Clock = ManualClock
 
 
 class CountingFaults(Faults):

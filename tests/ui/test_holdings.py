@@ -57,7 +57,8 @@ def test_a_difference_is_accepted_on_the_overview_and_the_suspended_bot_runs_aga
 
 
 def test_a_difference_assigned_to_a_bot_becomes_its_position(con) -> None:
-    first, second = con.bots.create(dca_form("first")), con.bots.create(dca_form("second"))
+    con.bots.create(dca_form("first"))
+    second = con.bots.create(dca_form("second"))
     outside_buy(con)  # BTC is not tracked yet: what the account holds is the person's
     assert btc(con)["outside (yours)"] == "0.0004995"
     outside_buy(con)
