@@ -97,9 +97,10 @@ def equity_curve(equity: pd.DataFrame | None) -> go.Figure:
     figure = go.Figure(go.Scatter(
         x=equity["ts"], y=equity["equity"].astype(float), mode="lines", name="equity",
         line={"color": NEUTRAL, "width": 2},
-        hovertemplate="%{x}<br>equity %{y:,.2f}<extra></extra>",
+        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>equity %{y:,.2f}<extra></extra>",
     ))
-    return _layout(figure, "Equity", y_title="equity (quote)")
+    figure.update_yaxes(tickformat=",.2f")  # money as money, not "19.995k"
+    return _layout(figure, "Equity", x_title="time (UTC)", y_title="equity (quote)")
 
 
 def candles(frame: pd.DataFrame | None, trades: pd.DataFrame | None = None,

@@ -8,12 +8,14 @@ message already says the fix.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
+from console import fmt
 from console.config import load_settings
 from console.domain import BotConfig, Market, Sizing, Venue, WorkingType
 from console.errors import ConsoleError
@@ -141,33 +143,88 @@ def symbol_picker(con: Console, market: str, key: str, label: str = "Symbol") ->
     return st.text_input(label, value="BTC/USDT", key=f"{key}_{market}_text").strip().upper()
 
 
-def money(value: object, digits: int = 2) -> str:
-    """Format a number for a metric: thousands separators, ``digits`` decimals, '—' for none/NaN."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "—"
-    return "—" if number != number else f"{number:,.{digits}f}"
+def money(value: object, asset: str = "") -> str:
+    """Write money for a metric or a message: thousands separators, 2 decimals, its asset; '—' for none."""
+    return fmt.money(value, asset) or "—"
 
 
 def plain(value: object) -> str:
-    """Write a Decimal (or any number) without trailing zeros or exponent; '—' for None."""
-    if value is None:
-        return "—"
-    try:
-        return f"{Decimal(str(value)).normalize():f}"
-    except ArithmeticError:
-        return str(value)
+    """Write a number without trailing zeros or exponent; '—' for None."""
+    return fmt.plain(value) or "—"
 
 
-def table(frame: pd.DataFrame | None, empty: str, key: str | None = None) -> None:
-    """Show ``frame``, or the ``empty`` caption when it has no rows (nothing when it failed to load)."""
+def pct(fraction: object) -> str:
+    """Write a fraction as a percentage with one decimal (0.123 -> 12.3%); '—' for none."""
+    return fmt.pct(fraction) or "—"
+
+
+# Columns of money: shown with 2 decimals. Every other number is shown as the facade rounded it.
+MONEY_COLUMNS = frozenset({"pnl", "realized_pnl", "unrealized_pnl", "pnl_today", "net_pnl", "fees",
+                           "commission_quote", "quote_quantity", "notional", "value_quote", "max_daily_loss",
+                           "max_position_quote"})
+_HIDDEN = ("id", "bot_id", "series")
+_COLUMN_LABELS = {
+    "bot": "bot", "ts": "time (UTC)", "next_run": "next run (UTC)", "client_order_id": "client order id",
+    "exchange_order_id": "exchange order id", "unrealized_pnl": "unrealized PnL", "pnl": "PnL",
+    "realized_pnl": "realized PnL", "pnl_today": "PnL today", "order_type": "type", "quote_quantity": "quote quantity",
+    "commission_quote": "commission (quote)", "stop_price": "stop price", "entry_price": "entry price",
+    "last_price": "last price", "mark_price": "mark price",
+}
+_WIDTHS = {"message": "large", "last_error": "large", "reason": "medium", "client_order_id": "medium"}
+
+
+def shown(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Ready ``frame`` for a person: numbers as text the way ``console.fmt`` writes them (money to 2
+    decimals, the rest as the facade rounded them to the tick or step, never an exponent), None and NaN
+    as a blank, times in UTC, the ids hidden when a name stands beside them; and the column_config
+    giving labels, alignment and widths."""
+    out = frame.drop(columns=[c for c in _HIDDEN if c in frame and (c != "bot_id" or "bot" in frame)])
+    config: dict[str, Any] = {}
+    for name in out.columns:
+        label = _COLUMN_LABELS.get(name, name.replace("_", " "))
+        width = _WIDTHS.get(name)
+        column = out[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            if getattr(column.dt, "tz", None) is not None:
+                out[name] = column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+            if column.isna().any():  # a missing time as a blank, not a grey "None"
+                out[name] = [_cell(v, fmt.plain) for v in column]
+                config[name] = st.column_config.TextColumn(label, width=width)
+                continue
+            config[name] = st.column_config.DatetimeColumn(
+                label if "UTC" in label else f"{label} (UTC)", format="YYYY-MM-DD HH:mm:ss", width=width)
+        elif pd.api.types.is_float_dtype(column) or column.dtype == object:
+            write = fmt.money if name in MONEY_COLUMNS else fmt.plain
+            cells = [_cell(v, write) for v in column]
+            numeric = any(isinstance(v, (Decimal, float)) for v in column)
+            out[name] = cells
+            config[name] = st.column_config.TextColumn(label, width=width, alignment="right" if numeric else None)
+        else:
+            config[name] = st.column_config.Column(label, width=width)
+    return out, config
+
+
+def _cell(value: object, write: Callable[[object], str]) -> object:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (Decimal, float)):
+        return write(value)
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M} UTC"
+    return value
+
+
+def table(frame: pd.DataFrame | None, empty: str = "", key: str | None = None) -> None:
+    """Show ``frame`` through ``shown``, or the ``empty`` caption when it has no rows (nothing when it
+    failed to load)."""
     if frame is None:
         return
     if frame.empty:
-        st.caption(empty)
-    else:
-        st.dataframe(frame, hide_index=True, key=key)
+        if empty:
+            st.caption(empty)
+        return
+    display, config = shown(frame)
+    st.dataframe(display, hide_index=True, key=key, column_config=config)
 
 
 def preview_table(preview: Any) -> pd.DataFrame:
@@ -175,14 +232,15 @@ def preview_table(preview: Any) -> pd.DataFrame:
     return pd.DataFrame([{
         "symbol": preview.symbol, "market": preview.market.value, "side": preview.side.value,
         "quantity": plain(preview.quantity), "price": plain(preview.price),
-        "notional": f"{preview.notional.quantize(Decimal('0.01'))}",
+        "notional": fmt.money(preview.notional),
         "fee": f"{plain(preview.fee)} {preview.fee_asset}",
     }])
 
 
 def show_preview(preview: Any, key: str) -> None:
     """Show an order preview and its warnings."""
-    st.dataframe(preview_table(preview), hide_index=True, key=key, width="stretch")
+    display, config = shown(preview_table(preview))
+    st.dataframe(display, hide_index=True, key=key, width="stretch", column_config=config)
     for warning in preview.warnings:
         st.warning(warning)
 

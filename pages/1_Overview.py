@@ -29,9 +29,7 @@ def live_panel() -> None:
         left, right = st.columns(2)
         with left:
             st.subheader("Balances")
-            balances = ui.attempt(con.overview.balances)
-            if balances is not None:
-                st.dataframe(balances, hide_index=True, key="balances")
+            ui.table(ui.attempt(con.overview.balances), "Nothing held.", key="balances")
         with right:
             st.subheader("Open positions (futures)")
             ui.table(ui.attempt(con.overview.positions), "No open positions.")
@@ -45,8 +43,8 @@ def live_panel() -> None:
         ui.difference_resolver(con)
     if status is not None and not status.empty:
         st.subheader("Bots")
-        st.dataframe(status[["name", "symbol", "market", "state", "position", "last_signal", "last_error",
-                             "trades_today", "pnl_today"]], hide_index=True)
+        ui.table(status[["name", "symbol", "market", "state", "position", "last_signal", "last_error",
+                         "trades_today", "pnl_today"]], key="bot_status")
 
 
 def kill(sell_spot: bool) -> None:

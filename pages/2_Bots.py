@@ -25,11 +25,12 @@ def bot_panel() -> None:
     if status.empty:
         st.info("No bots yet: create one below.")
         return
-    st.dataframe(status[[c for c in COLUMNS if c in status]], hide_index=True, key="bot_table")
+    ui.table(status[[c for c in COLUMNS if c in status]], key="bot_table")
     for row in status.itertuples():
         cols = st.columns([3, 2, 1], vertical_alignment="center")
-        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market} · trades today: {row.trades_today} · "
-                         f"PnL today: {ui.money(row.pnl_today)}")
+        held = f" @ {ui.plain(row.entry_price)}" if row.position and row.entry_price is not None else ""
+        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market} · position {ui.plain(row.position)}{held} · "
+                         f"trades today: {row.trades_today} · PnL today: {ui.money(row.pnl_today)}")
         cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))
         if row.state == "running":
             cols[2].button("■ Stop", key=f"stop_{row.bot_id}",
@@ -93,6 +94,4 @@ with edit_tab:
 with log_tab:
     options = [None, *names]
     which = st.selectbox("Bot", options, format_func=lambda i: "every bot" if i is None else names[i], key="log_bot")
-    log = ui.attempt(con.bots.events, which, 200)
-    if log is not None:
-        st.dataframe(log, hide_index=True)
+    ui.table(ui.attempt(con.bots.events, which, 200), "No events yet.", key="event_log")

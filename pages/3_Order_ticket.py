@@ -11,13 +11,11 @@ if ui.account_missing(con):
 def place(ticket: dict) -> None:
     """Send the previewed order."""
     try:
-        order = con.orders.place(**ticket)
+        done = con.orders.summary(con.orders.place(**ticket))
     except ui.ConsoleError as e:
         ui.note("ticket", "error", str(e))
         return
-    price = f" at {ui.plain(order.average_price)}" if order.average_price else ""
-    ui.note("ticket", "ok", f"{order.status.value}: {order.side.value} {ui.plain(order.filled)} "
-                            f"{order.symbol} {order.market.value}{price} (id {order.client_order_id})")
+    ui.note("ticket", "ok", done)
     st.session_state.pop("ticket_preview", None)
 
 
@@ -42,8 +40,9 @@ def open_panel() -> None:
     for row in [] if orders is None else orders.itertuples():
         cols = st.columns([3, 1], vertical_alignment="center")
         stop = f" (stop {ui.plain(row.stop_price)})" if row.stop_price is not None else ""
+        limit = f" @ {ui.plain(row.price)}" if row.price is not None else ""
         cols[0].markdown(f"**{row.symbol}** {row.market} {row.side} {row.type.replace('_', ' ')} "
-                         f"{ui.plain(row.quantity)} @ {ui.plain(row.price)}{stop}")
+                         f"{ui.plain(row.quantity)}{limit}{stop}")
         cols[1].button("Cancel", key=f"cancel_{row.client_order_id}", on_click=ui.callback(
             "open", con.orders.cancel, row.market, row.symbol, row.client_order_id,
             done=f"Cancelled {row.client_order_id}"))

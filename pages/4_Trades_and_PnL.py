@@ -29,7 +29,7 @@ kpis = bundle.kpis
 cols = st.columns(6)
 cols[0].metric("Net PnL", ui.money(kpis["net_pnl"]))
 cols[1].metric("Trades", f"{kpis['trades']:,}")
-cols[2].metric("Win rate", "—" if kpis["win_rate"] != kpis["win_rate"] else f"{kpis['win_rate']:.1%}")
+cols[2].metric("Win rate", ui.pct(kpis["win_rate"]))
 cols[3].metric("Profit factor", ui.money(kpis["profit_factor"]))
 cols[4].metric("Fees", ui.money(kpis["fees"]))
 cols[5].metric("Max drawdown", ui.money(kpis["max_drawdown"]))
@@ -47,6 +47,6 @@ table = ui.attempt(con.analytics.trades, filters, TABLE_ROWS)
 if table is not None:
     if len(table) == TABLE_ROWS:
         st.caption(f"The latest {TABLE_ROWS} trades; download the CSV for all {kpis['trades']:,}.")
-    st.dataframe(table, hide_index=True, key="trade_table")
+    ui.table(table, "No trades for these filters.", key="trade_table")
 st.download_button("Download trades as CSV", data=lambda: con.analytics.trades_csv(filters), file_name="trades.csv",
                    mime="text/csv", key="trades_csv", on_click="ignore")

@@ -56,7 +56,7 @@ if names:
 st.subheader("Risk defaults")
 st.caption("Every new bot starts with these limits; each bot's form can change them.")
 risk = con.setup.risk_defaults()
-st.dataframe(pd.DataFrame({"limit": list(risk), "value": [str(v) for v in risk.values()]}), hide_index=True)
+ui.table(pd.DataFrame({"limit": list(risk), "value": [ui.plain(v) for v in risk.values()]}), key="risk_defaults")
 
 st.subheader("Paper exchange")
 if not paper:
@@ -70,7 +70,7 @@ else:
     wallet = ui.attempt(con.setup.paper_wallet)
     if wallet is not None:
         st.caption("Starting wallet, restored by a reset:")
-        st.dataframe(wallet, hide_index=True)
+        ui.table(wallet, "The wallet is empty.", key="paper_wallet")
     sure = st.checkbox("I want to stop every bot and wipe the paper exchange's orders, trades and positions "
                        "(the bots' positions are cleared too)", key="reset_confirm")
     if st.button("Reset the paper exchange", disabled=not sure, key="reset"):

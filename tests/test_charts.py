@@ -165,3 +165,9 @@ def test_candles_from_real_binance_data(shared_data):
 def test_a_missing_column_is_named():
     with pytest.raises(ValueError, match="daily_pnl_bars needs columns day, pnl, fees, trades; missing pnl"):
         charts.daily_pnl_bars(DAILY.drop(columns="pnl"))
+
+
+def test_the_equity_axis_shows_money_with_two_decimals():
+    figure = charts.equity_curve(pd.DataFrame({"ts": ts(1, 2), "equity": [19995.0, 20010.5]}))
+    assert figure.layout.yaxis.tickformat == ",.2f"  # 19,995.00, not 19.995k
+    assert figure.layout.xaxis.title.text == "time (UTC)"

@@ -5,6 +5,11 @@ bot never delays the others, and a bot whose previous tick is still running is s
 that cycle. Every cycle also settles every open journal entry: a running bot's in its own tick
 (before it decides), the others' (manual orders, stopped, paused or halted bots) in one job on
 the pool. The engine never calls Streamlit: the UI polls ``status()``.
+
+Decisions are aligned to candle closes: the loop wakes every 0.2 s and, once a pair's candle has
+closed on the engine's clock, fetches it once for the pair and ticks every bot on it at once (see
+``aligned``). The cycle keeps checking protection, open orders and the journal every
+``cycle_seconds``, and decides too when it sees a new candle first.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from decimal import Decimal
 import schedule
 
 from console.domain import BotState, Venue
+from console.engine.aligned import AlignedTicks
 from console.engine.clients import Clients
 from console.engine.gateway import Gateway
 from console.engine.holdings import HoldingsCheck
@@ -66,6 +72,7 @@ class BotEngine:
         workers: int = 4,
         snapshot_seconds: float = 60.0,
         venues: frozenset[Venue] | None = None,
+        aligned: bool = True,
     ) -> None:
         # Bots (and journal entries) of other venues are left as they are, not ticked or settled: a
         # paper bot left running while the console runs on demo trades again back on paper.
@@ -84,6 +91,9 @@ class BotEngine:
         self._runtime: dict[int, Runtime] = {}
         self._lock = threading.Lock()
         self.market_data = MarketData(clock)
+        # Candle-aligned decisions (False: only the cycle decides, once it sees the new candle).
+        self.aligned = AlignedTicks(clock) if aligned else None
+        self._fetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="candles")
         self.cycles = 0
         self.reconciled = 0
         self.writer = Writer()
@@ -114,6 +124,7 @@ class BotEngine:
             self._thread.join(timeout=30)
             self._thread = None
         self._scheduler.clear()
+        self._fetcher.shutdown(wait=True)
         self._pool.shutdown(wait=True)
         self.writer.close()
 
@@ -125,6 +136,7 @@ class BotEngine:
         while not self._stop.wait(0.2):
             try:
                 self._scheduler.run_pending()
+                self.run_aligned()
             except Exception:  # a job that raises is logged; the loop goes on
                 log.exception("engine job failed")
 
@@ -171,9 +183,71 @@ class BotEngine:
         return submitted
 
     def run_cycle(self, timeout: float = 60) -> None:
-        """Run one cycle and wait for it, records included: for tests and benchmarks that drive time."""
+        """Run one cycle, then the aligned ticks due, and wait for them, records included: for tests
+        and benchmarks that drive time."""
         wait(self.cycle(), timeout=timeout)
+        self.run_due(timeout)
+
+    def run_due(self, timeout: float = 60) -> None:
+        """Run the aligned ticks due on the engine's clock and wait for them, records included."""
+        fetches = self.run_aligned()
+        wait(fetches, timeout=timeout)
+        ticks = [t for f in fetches if f.done() and f.exception() is None for t in f.result()]
+        wait(ticks, timeout=timeout)
         self.writer.flush()
+
+    def run_aligned(self) -> list[Future]:
+        """Submit the candle fetch of every pair whose candle close (or retry) is due; each fetch
+        then submits the ticks of the running bots on its pair (its result: their futures)."""
+        if self.aligned is None:
+            return []
+        pairs: dict[tuple[str, str, str, str], list] = {}
+        for record in bots.list(self._db.cursor()):
+            c = record.config
+            if record.state is BotState.RUNNING and self._here(c.venue):
+                pairs.setdefault((c.venue.value, c.market.value, c.symbol, c.timeframe), []).append(record)
+        return [self._fetcher.submit(self._aligned_pair, key, pairs[key]) for key in self.aligned.due(pairs)]
+
+    def _aligned_pair(self, key, records) -> list[Future]:
+        """Fetch the pair's just-closed candle once; when the venue has it, tick its bots at once."""
+        c = records[0].config
+        try:
+            client = self._clients.get(c.venue, c.market, c.account)
+            frame = self.aligned.fetch(key, self._ctx.market_data, client.candles, self.cycles)
+        except Exception as e:  # the cycle's ticks report the venue's errors; the pair is due again
+            log.warning("candle of %s not fetched: %s", "/".join(key), e)
+            return []
+        if frame is None:
+            return []
+        last = frame["ts"].iloc[-1]
+        futures = []
+        for record in records:
+            runtime = self._runtime.get(record.id)
+            if runtime is not None and runtime.last_candle is not None and runtime.last_candle >= last:
+                continue  # a cycle decided on this candle already
+            future = self._submit_tick(record.id)
+            if future is not None:
+                futures.append(future)
+        return futures
+
+    def _submit_tick(self, bot_id: int) -> Future | None:
+        """Submit a tick of ``bot_id`` now, or right after the one in flight (None then)."""
+        with self._lock:
+            busy = self._inflight.get(bot_id)
+            if busy is None or busy.done():
+                runtime = self._runtime.setdefault(bot_id, Runtime())
+                future = self._pool.submit(self._run, bot_id, runtime, self.cycles)
+                self._inflight[bot_id] = future
+                return future
+        # outside the lock: a callback on a future just done runs here at once
+        busy.add_done_callback(lambda _: self._tick_after(bot_id))
+        return None
+
+    def _tick_after(self, bot_id: int) -> None:
+        try:
+            self._submit_tick(bot_id)
+        except RuntimeError:  # the engine stopped meanwhile: the pool takes no more work
+            pass
 
     def wait_idle(self, timeout: float = 60) -> None:
         """Wait for the ticks and the settle in flight, and for their records to be written."""

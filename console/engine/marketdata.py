@@ -55,6 +55,20 @@ class MarketData:
             self._entries[key] = _Entry(frame, self._next_close(frame, key[3], now), cycle)
             return frame
 
+    def latest(self, key: Key, fetch: Fetch, opened: pd.Timestamp, cycle: int = -1) -> pd.DataFrame:
+        """The closed candles of ``key`` through the one that opened at ``opened``: the cached ones
+        when they reach it already (no request), else one fetch, which may still end earlier."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            entry = self._entries.get(key)
+            if entry is not None and not entry.candles.empty and entry.candles["ts"].iloc[-1] >= opened:
+                return entry.candles
+            frame = fetch(key[2], key[3], self._limit)
+            self.fetches += 1
+            self._entries[key] = _Entry(frame, self._next_close(frame, key[3], self._clock()), cycle)
+            return frame
+
     @staticmethod
     def _next_close(frame: pd.DataFrame, timeframe: str, now: float) -> float:
         if frame.empty:

@@ -35,10 +35,14 @@ class Analytics:
 
     def trades(self, filters: Filters, limit: int = 500) -> pd.DataFrame:
         """The latest ``limit`` trades matching ``filters``, newest first."""
-        return trades.query(self._db.cursor(), filters, limit=limit)
+        table = trades.query(self._db.cursor(), filters, limit=limit)
+        table.insert(3, "bot", export.bot_names(self._db.cursor(), table["bot_id"]))
+        return table
 
     def trades_csv(self, filters: Filters) -> bytes:
-        """Every trade matching ``filters`` as CSV."""
+        """Every trade matching ``filters`` as CSV, oldest first: the bot's name beside its id, times in UTC
+        (``2026-12-02T10:00:00.123456Z``), numbers as plain decimals at full precision (no exponent, no
+        trailing zeros)."""
         buffer = io.StringIO()
         export.to_csv(self._db.cursor(), filters, buffer)
         return buffer.getvalue().encode()

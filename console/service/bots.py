@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from console import fmt
 from console.config import parse_decimal
 from console.domain import BotConfig, BotState, Market, OrderRequest, Side, Sizing, Venue, WorkingType
 from console.engine import holdings, positions, risk
@@ -16,11 +17,12 @@ from console.engine.engine import BotEngine
 from console.engine.recorder import Owner, open_entries
 from console.exchange.client import BinanceClient
 from console.exchange.orders import OrderPreview
-from console.exchange.precision import plain
+from console.exchange.precision import SymbolRules, plain
 from console.engine.strategies import STRATEGIES, get_strategy
 from console.engine.strategies.base import Strategy
-from console.errors import ConfigError
-from console.storage import books, bots, events
+from console.errors import ConfigError, ConsoleError
+from console.service.orders import shown_preview
+from console.storage import books, bots, events, export
 from console.storage.bots import BotRecord
 from console.storage.db import Database
 
@@ -100,7 +102,7 @@ class Bots:
             request = OrderRequest(symbol=config.symbol, market=config.market, side=Side.BUY, quantity=notional / price)
         else:
             request = OrderRequest(symbol=config.symbol, market=config.market, side=Side.BUY, quote_quantity=notional)
-        return client.preview(request)
+        return shown_preview(client.preview(request), client.rules(config.symbol))
 
     def create(self, form: Mapping[str, object]) -> int:
         """Validate, preview against the exchange's rules, then store a new (stopped) bot."""
@@ -250,12 +252,32 @@ class Bots:
 
     def status(self) -> pd.DataFrame:
         """Every bot's live state from the engine, one row per bot."""
-        rows = [dataclasses.asdict(s) | {"state": s.state.value} for s in self._engine.status()]
+        configs = {r.id: r.config for r in self.all()}
+        rows = []
+        for s in self._engine.status():
+            row = dataclasses.asdict(s) | {"state": s.state.value}
+            rules = self._rules(configs.get(s.bot_id))
+            if rules is not None:  # the position and prices as the exchange's tick and step write them
+                row |= {"position": fmt.to_unit(s.position, rules.step_size),
+                        "entry_price": fmt.to_unit(s.entry_price, rules.tick_size),
+                        "last_price": fmt.to_unit(s.last_price, rules.tick_size)}
+            rows.append(row)
         return pd.DataFrame(rows)
 
+    def _rules(self, config: BotConfig | None) -> SymbolRules | None:
+        """The bot's symbol rules, for rounding what is shown; None when its venue cannot say."""
+        if config is None:
+            return None
+        try:
+            return self._client(config).rules(config.symbol)
+        except ConsoleError:
+            return None
+
     def events(self, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
-        """The latest events of one bot (or every bot), newest first."""
-        return events.recent(self._db.cursor(), bot_id=bot_id, limit=limit)
+        """The latest events of one bot (or every bot), newest first, with the bot's name."""
+        log = events.recent(self._db.cursor(), bot_id=bot_id, limit=limit)
+        log.insert(2, "bot", export.bot_names(self._db.cursor(), log["bot_id"]))
+        return log
 
 
 def _empty(value: object) -> bool:

@@ -5,14 +5,17 @@ before it is sent, resolved by client id when an answer is lost, settled every e
 """
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
+from console import fmt
 from console.config import parse_decimal
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side
 from console.engine.gateway import Closed, Gateway
 from console.errors import InvalidOrder
 from console.exchange.orders import OrderPreview
+from console.exchange.precision import SymbolRules
 from console.service.access import VenueAccess
 
 
@@ -51,7 +54,8 @@ class Orders:
         """The normalised order and its fee, before any confirmation (``ticket`` as for ``request``).
         Sends nothing."""
         request = self.request(**ticket)
-        return self._access.client(request.market).preview(request)
+        client = self._access.client(request.market)
+        return shown_preview(client.preview(request), client.rules(request.symbol))
 
     def place(self, **ticket: Any) -> Order:
         """Place an order from the ticket (as for ``request``), journaled and recorded like a bot's."""
@@ -71,7 +75,8 @@ class Orders:
         price = self._access.client(Market.SPOT).ticker(symbol).last
         if not sl < price < tp:
             raise InvalidOrder(
-                f"an OCO sell needs stop-loss < price < take-profit; the price is {price}: "
+                f"an OCO sell needs stop-loss < price < take-profit; the price is "
+                f"{fmt.price(price, self._access.client(Market.SPOT).rules(symbol))}: "
                 f"set the take-profit above it and the stop-loss below it"
             )
         return self._gateway.place_oco(self._access.person(Market.SPOT), symbol, qty, tp, sl)
@@ -100,6 +105,24 @@ class Orders:
         """The symbols the venue lists on ``market``."""
         return self._access.client(Market(market)).symbols()
 
+    def summary(self, order: Order) -> str:
+        """One line saying what an order did, its quantity to the step and its price to the tick:
+        ``filled: buy 0.00106 BTC/USDT spot at 94034.35 (id …)``."""
+        rules = self._access.client(order.market).rules(order.symbol)
+        price = f" at {fmt.price(order.average_price, rules)}" if order.average_price else ""
+        return (f"{order.status.value}: {order.side.value} {fmt.qty(order.filled, rules)} {order.symbol} "
+                f"{order.market.value}{price} (id {order.client_order_id})")
+
     def last_price(self, market: str | Market, symbol: str) -> Decimal:
         """The last traded price of ``symbol`` on ``market``."""
         return self._access.client(Market(market)).ticker(symbol).last
+
+
+def shown_preview(preview: OrderPreview, rules: SymbolRules) -> OrderPreview:
+    """The preview as a person reads it: its price (the current one for a market order) to the tick,
+    its quantity to the step, notional and fee to what the exchange would charge. Only for showing:
+    placing builds the order again."""
+    return dataclasses.replace(
+        preview, price=fmt.to_unit(preview.price, rules.tick_size) or preview.price,
+        quantity=fmt.to_unit(preview.quantity, rules.step_size) or preview.quantity,
+        stop_price=fmt.to_unit(preview.stop_price, rules.tick_size))

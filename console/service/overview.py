@@ -1,9 +1,15 @@
 """The account at a glance: balances, futures positions, open orders, whether the engine runs."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pandas as pd
 
+from console import fmt
 from console.domain import Market
+from console.errors import ConsoleError
+from console.exchange.client import BinanceClient
+from console.exchange.precision import SymbolRules
 from console.engine.engine import BotEngine
 from console.service.access import VenueAccess
 
@@ -31,22 +37,49 @@ class Overview:
 
     def positions(self) -> pd.DataFrame:
         """Open futures positions with entry and mark price, unrealised PnL and leverage."""
-        rows = [{"symbol": p.symbol, "side": "long" if p.quantity > 0 else "short", "quantity": p.quantity,
-                 "entry_price": p.entry_price, "mark_price": p.mark_price,
-                 "unrealized_pnl": p.unrealized_pnl, "leverage": p.leverage}
-                for p in self._access.futures().positions() if p.quantity != 0]
+        client = self._access.futures()
+        rows = []
+        for p in client.positions():
+            if p.quantity == 0:
+                continue
+            rules = _rules(client, p.symbol)
+            rows.append({"symbol": p.symbol, "side": "long" if p.quantity > 0 else "short",
+                         "quantity": _step(p.quantity, rules), "entry_price": _tick(p.entry_price, rules),
+                         "mark_price": _tick(p.mark_price, rules), "unrealized_pnl": p.unrealized_pnl,
+                         "leverage": p.leverage})
         return pd.DataFrame(rows, columns=POSITION_COLUMNS)
 
     def open_orders(self) -> pd.DataFrame:
         """Every open order on both markets, with its client order id."""
         rows = []
         for market in Market:
-            for o in self._access.client(market).open_orders():
+            client = self._access.client(market)
+            for o in client.open_orders():
+                rules = _rules(client, o.symbol)
                 rows.append({"market": market.value, "symbol": o.symbol, "side": o.side.value,
-                             "type": o.type.value, "quantity": o.quantity, "price": o.price,
-                             "stop_price": o.stop_price, "client_order_id": o.client_order_id})
+                             "type": o.type.value, "quantity": _step(o.quantity, rules),
+                             "price": _tick(o.price, rules), "stop_price": _tick(o.stop_price, rules),
+                             "client_order_id": o.client_order_id})
         return pd.DataFrame(rows, columns=ORDER_COLUMNS)
 
     def engine_running(self) -> bool:
         """Whether the bot engine's thread is alive."""
         return self._engine.running
+
+
+def _rules(client: BinanceClient, symbol: str) -> SymbolRules | None:
+    """The symbol's rules for rounding what is shown; None when the venue cannot say (shown unrounded)."""
+    try:
+        return client.rules(symbol)
+    except ConsoleError:
+        return None
+
+
+def _tick(value: Decimal | None, rules: SymbolRules | None) -> Decimal | None:
+    """``value`` rounded to the symbol's tick, as a trader reads it."""
+    return fmt.to_unit(value, rules.tick_size if rules else None)
+
+
+def _step(value: Decimal | None, rules: SymbolRules | None) -> Decimal | None:
+    """``value`` rounded to the symbol's step."""
+    return fmt.to_unit(value, rules.step_size if rules else None)

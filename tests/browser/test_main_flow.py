@@ -120,7 +120,8 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     with page.expect_download() as download:
         page.get_by_role("button", name="Download trades as CSV").click()
     rows = Path(download.value.path()).read_text().splitlines()
-    assert rows[0].startswith('"id","ts"') and len(rows) >= 3  # a header and the bot's trades
+    assert rows[0].startswith("id,ts,bot_id,bot,") and len(rows) >= 3  # a header and the bot's trades
+    assert "E-" not in "".join(rows[1:]) and "None" not in "".join(rows[1:])  # plain decimals, no None
 
     open_page(page, "Order ticket", "Order ticket")
     page.get_by_text("USDT (quote)").click()
