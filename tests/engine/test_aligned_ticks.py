@@ -52,7 +52,7 @@ def test_a_bot_decides_at_its_candle_close_not_at_the_next_cycle(stack):
     bot_id = running(stack)
     stack.engine.run_cycle()  # the first decision, on the candle closed before the bot started
     orders = requests(stack.exchange, "/api/v3/order")
-    close = next_close(stack.clock())
+    close = next_close(stack.clock() + HOUR / 2)  # past the half hour the DCA waits between buys
     stack.clock.now = close + 0.1  # the engine loop wakes every 0.2 s: it runs within that after the close
     cycles = stack.engine.cycles
 
