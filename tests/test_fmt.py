@@ -7,7 +7,7 @@ import pytest
 
 from console import fmt
 from console.domain import Market
-from console.exchange.precision import SymbolRules
+from console.exchange.rules import SymbolRules
 
 RULES = SymbolRules(symbol="BTC/USDT", market=Market.SPOT, base="BTC", quote="USDT", step_size=D("0.00001"),
                     min_qty=D("0.00001"), max_qty=D("9000"), market_step_size=D("0.00001"),

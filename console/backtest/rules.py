@@ -7,7 +7,7 @@ from typing import Any
 
 from console.domain import Market, split_symbol
 from console.errors import ConfigError
-from console.exchange.precision import SymbolRules, rules_from_ccxt_market
+from console.exchange.rules import SymbolRules, rules_from_ccxt_market
 from console.paper.rules import builtin_futures_info, builtin_spot_info
 
 

@@ -36,7 +36,7 @@ from console.engine.writer import Writer
 from console.errors import ConsoleError
 from console.exchange.client import BinanceClient
 from console.exchange.futures import FuturesClient
-from console.exchange.precision import plain
+from console.fmt import plain
 from console.storage import books, bots, events, journal, trades
 from console.storage.db import Database, snapshot
 

@@ -24,7 +24,7 @@ from console.engine.recorder import account_of, open_entries
 from console.errors import ConsoleError, TemporaryError
 from console.exchange.client import BinanceClient
 from console.exchange.futures import FuturesClient
-from console.exchange.precision import plain
+from console.fmt import plain
 from console.storage import bots
 from console.storage.db import Database
 

@@ -48,7 +48,7 @@ from console.exchange.parse import (
     parse_ticker,
     parse_trade,
 )
-from console.exchange.precision import SymbolRules, rules_from_ccxt_market
+from console.exchange.rules import SymbolRules, rules_from_ccxt_market
 from console.exchange.retry import BanGate, RetryPolicy, Unresolved, shared_gate, utc
 from console.exchange.transport import Transport
 

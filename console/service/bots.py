@@ -17,7 +17,8 @@ from console.engine.engine import BotEngine
 from console.engine.recorder import Owner, open_entries
 from console.exchange.client import BinanceClient
 from console.exchange.orders import OrderPreview
-from console.exchange.precision import SymbolRules, plain
+from console.exchange.rules import SymbolRules
+from console.fmt import plain
 from console.engine.strategies import STRATEGIES, get_strategy
 from console.engine.strategies.base import Strategy
 from console.errors import ConfigError, ConsoleError

@@ -15,7 +15,7 @@ from console.engine import holdings
 from console.engine.clients import Clients
 from console.engine.holdings import Holding, HoldingsCheck
 from console.errors import ConsoleError, InvalidInput, InvalidOrder
-from console.exchange.precision import plain
+from console.fmt import plain
 from console.service.access import VenueAccess
 from console.service.orders import Orders
 from console.storage import books, bots, journal

@@ -15,7 +15,7 @@ from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Sid
 from console.engine.gateway import Closed, Gateway
 from console.errors import InvalidOrder
 from console.exchange.orders import OrderPreview
-from console.exchange.precision import SymbolRules
+from console.exchange.rules import SymbolRules
 from console.service.access import VenueAccess
 
 

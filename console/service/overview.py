@@ -9,7 +9,7 @@ from console import fmt
 from console.domain import Market
 from console.errors import ConsoleError
 from console.exchange.client import BinanceClient
-from console.exchange.precision import SymbolRules
+from console.exchange.rules import SymbolRules
 from console.engine.engine import BotEngine
 from console.service.access import VenueAccess
 

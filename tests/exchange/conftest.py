@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from console.domain import Market
-from console.exchange.precision import SymbolRules, rules_from_ccxt_market
+from console.exchange.rules import SymbolRules, rules_from_ccxt_market
 
 
 @pytest.fixture(scope="session")

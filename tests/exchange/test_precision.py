@@ -9,6 +9,7 @@ import pytest
 
 from console.domain import Market
 from console.errors import InvalidOrder
+from console.exchange.rules import rules_from_ccxt_market
 from console.exchange.precision import (
     Rounding,
     check_notional,
@@ -19,7 +20,6 @@ from console.exchange.precision import (
     normalize_price,
     normalize_quantity,
     round_to_tick,
-    rules_from_ccxt_market,
     sellable,
     shown,
     smallest_quantity,
