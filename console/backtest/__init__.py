@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from console.backtest.metrics import Metrics, metrics
 from console.backtest.rules import symbol_rules
-from console.backtest.run import Fill, Rejection, Run, Trade, run_backtest
+from console.backtest.results import Fill, Rejection, Run, Trade
+from console.backtest.run import run_backtest
 
 __all__ = ["Fill", "Metrics", "Rejection", "Run", "Trade", "metrics", "run_backtest", "symbol_rules"]

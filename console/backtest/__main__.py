@@ -17,7 +17,7 @@ import pandas as pd
 
 from console.backtest import metrics, run_backtest, symbol_rules
 from console.backtest.metrics import Metrics
-from console.backtest.run import Run, utc
+from console.backtest.results import Run, utc
 from console.config import Settings, load_settings
 from console.domain import TIMEFRAMES, BotConfig, Market, Sizing
 from console.engine.strategies import STRATEGIES, get_strategy

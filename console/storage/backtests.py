@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from console.backtest.metrics import Metrics
-from console.backtest.run import Run, Trade, utc
+from console.backtest.results import Run, Trade, utc
 from console.domain import BotConfig
 from console.errors import InvalidInput
 from console.storage.bots import config_from_json, config_to_json
