@@ -67,6 +67,11 @@ class AlignedTicks:
                     out.append(key)
         return out
 
+    def next_due(self) -> float:
+        """Epoch seconds when the first tracked pair is due (infinity when none is waiting)."""
+        with self._lock:
+            return min((p.due for p in self._pairs.values() if not p.busy), default=math.inf)
+
     def fetch(self, key: Key, market_data: MarketData, fetch: Fetch, cycle: int = -1) -> pd.DataFrame | None:
         """The candles of a due pair ending with its just-closed candle, or None while the venue
         has not published it (the pair is then due again after ``retry_seconds``, or at its next

@@ -14,6 +14,7 @@ closed on the engine's clock, fetches it once for the pair and ticks every bot o
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class BotEngine:
         # Bots (and journal entries) of other venues are left as they are, not ticked or settled: a
         # paper bot left running while the console runs on demo trades again back on paper.
         self._venues = venues
+        self._pairs_read_at = -math.inf
         self._db = db
         self._clients = clients
         self._clock = clock
@@ -201,6 +203,12 @@ class BotEngine:
         then submits the ticks of the running bots on its pair (its result: their futures)."""
         if self.aligned is None:
             return []
+        # The bots are read only when a pair is due, or once a cycle to pick up new pairs (a pair
+        # first seen waits for its next close anyway), not at every 0.2 s wake of the loop.
+        now = self._clock()
+        if now < self.aligned.next_due() and now - self._pairs_read_at < self._cycle_seconds:
+            return []
+        self._pairs_read_at = now
         pairs: dict[tuple[str, str, str, str], list] = {}
         for record in bots.list(self._db.cursor()):
             c = record.config
