@@ -154,37 +154,22 @@ def _saved_bot(settings: Settings, name: str) -> BotConfig:
 
 
 def _candles(args, settings: Settings, config: BotConfig) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    from console.history import Series, open_store, to_ms
+    from console.backtest.inputs import require_candles, stored_inputs
+    from console.history import to_ms
 
     start = to_ms(args.start) if args.start else None
     end = to_ms(args.end) if args.end else None
-    if args.candles is not None:
-        candles = read_csv(args.candles)
-        keep = pd.Series(True, index=candles.index)
-        if start is not None:
-            keep &= candles["ts"] >= pd.Timestamp(start, unit="ms", tz="UTC")
-        if end is not None:
-            keep &= candles["ts"] < pd.Timestamp(end, unit="ms", tz="UTC")
-        candles = candles[keep].reset_index(drop=True)
-        where = str(args.candles)
-        funding = None
-    else:
-        store = open_store(settings)
-        try:
-            candles = store.read(Series.klines(config.market, config.symbol, config.timeframe), start, end)
-            funding = None
-            if config.market is Market.FUTURES:
-                raw = store.read(Series.funding(config.symbol), start, end)
-                funding = pd.DataFrame({"ts": raw["ts"], "rate": raw["funding_rate"]}) if len(raw) else None
-        finally:
-            store.close()
-        where = "the history store"
-    if len(candles) < 2:
-        raise ConfigError(
-            f"no {config.symbol} {config.market.value} {config.timeframe} candles in {where} for that range; "
-            f"download them: python -m console.history download {config.symbol.replace('/', '')} "
-            f"--market {config.market.value} --timeframe {config.timeframe} --from {args.start or '2024-01-01'}")
-    return candles, funding
+    if args.candles is None:
+        return stored_inputs(settings, config, start, end)
+    candles = read_csv(args.candles)
+    keep = pd.Series(True, index=candles.index)
+    if start is not None:
+        keep &= candles["ts"] >= pd.Timestamp(start, unit="ms", tz="UTC")
+    if end is not None:
+        keep &= candles["ts"] < pd.Timestamp(end, unit="ms", tz="UTC")
+    candles = candles[keep].reset_index(drop=True)
+    require_candles(candles, config, str(args.candles), args.start)
+    return candles, None
 
 
 def read_csv(path: Path) -> pd.DataFrame:
