@@ -14,5 +14,8 @@ pages = [
     st.Page("pages/4_Trades_and_PnL.py", title="Trades & PnL", icon=":material/monitoring:"),
     st.Page("pages/5_Settings.py", title="Settings", icon=":material/settings:"),
     st.Page("pages/6_Data.py", title="Data", icon=":material/database:"),
+    st.Page("pages/7_Backtest.py", title="Backtest", icon=":material/history:"),
+    st.Page("pages/8_Bot.py", title="Bot", icon=":material/smart_toy:"),
+    st.Page("pages/9_Notifications.py", title="Notifications", icon=":material/notifications:"),
 ]
 st.navigation(pages).run()

@@ -288,3 +288,33 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], chart: str) -> None:
 def _translucent(hex_colour: str, alpha: float = 0.35) -> str:
     red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def equity_chart(equity: pd.DataFrame | None, asset: str = "", title: str = "Equity") -> go.Figure:
+    """Line of a backtest's equity (ts, equity) in ``asset``, green when it ends above where it began."""
+    if _is_empty(equity):
+        return empty_figure(title, "No equity to draw: run a backtest")
+    _require(equity, ("ts", "equity"), "equity_chart")
+    values = equity["equity"].astype(float)
+    colour = PROFIT if values.iloc[-1] >= values.iloc[0] else LOSS
+    figure = go.Figure(go.Scatter(
+        x=equity["ts"], y=values, mode="lines", name="equity", line={"color": colour, "width": 2},
+        hovertemplate=f"%{{x|%Y-%m-%d %H:%M}} UTC<br>equity %{{y:,.2f}} {asset}<extra></extra>",
+    ))
+    figure.add_hline(y=float(values.iloc[0]), line={"color": "grey", "width": 1, "dash": "dot"})
+    figure.update_yaxes(tickformat=",.2f")
+    return _layout(figure, title, x_title="time (UTC)", y_title=f"equity ({asset or 'quote'})")
+
+
+def drawdown_chart(frame: pd.DataFrame | None, title: str = "Drawdown") -> go.Figure:
+    """Red area of a backtest's drawdown below its running peak (ts, drawdown_pct: 0 or negative, in %)."""
+    if _is_empty(frame):
+        return empty_figure(title, "No drawdown to draw: run a backtest")
+    _require(frame, ("ts", "drawdown_pct"), "drawdown_chart")
+    figure = go.Figure(go.Scatter(
+        x=frame["ts"], y=frame["drawdown_pct"].astype(float), mode="lines", name="drawdown",
+        fill="tozeroy", line={"color": LOSS, "width": 1}, fillcolor=_translucent(LOSS),
+        hovertemplate="%{x|%Y-%m-%d %H:%M} UTC<br>drawdown %{y:.1f}%<extra></extra>",
+    ))
+    figure.update_yaxes(ticksuffix="%")
+    return _layout(figure, title, x_title="time (UTC)", y_title="below peak (%)")

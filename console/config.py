@@ -13,8 +13,10 @@
 | CONSOLE_PAPER_API_KEY / CONSOLE_PAPER_API_SECRET | paper-key / paper-secret | its keys, with CONSOLE_PAPER_URL |
 | CONSOLE_CYCLE_SECONDS | 2 | how often the engine ticks the running bots |
 | CONSOLE_LIVE_CONFIRMED | (none) | must be "yes" to start on the live venue |
+| CONSOLE_SYNC_INTENTS | (none) | "yes": sync each order's intent to disk before it is sent (survives a power cut) |
 | CONSOLE_HISTORY_ARCHIVE_URL | https://data.binance.vision | Binance's public data archive (monthly/daily zips) |
 | CONSOLE_HISTORY_REST_URL | (none: api.binance.com, fapi.binance.com) | one REST base serving /api/v3 and /fapi/v1 klines |
+| CONSOLE_SWEEP_SCHEDULER | (none: a LocalCluster of this machine's cores) | dask scheduler for sweeps, e.g. tcp://10.0.0.5:8786 |
 """
 from __future__ import annotations
 
@@ -115,6 +117,8 @@ class Settings:
     risk: RiskDefaults = RiskDefaults()
     live_confirmed: bool = False
     cycle_seconds: float = 2.0
+    sync_intents: bool = False  # fsync each order intent before it is sent (a power cut loses none)
+    sweep_scheduler: str = ""  # a dask scheduler for parameter sweeps; empty: a LocalCluster
 
     def __post_init__(self) -> None:
         if self.venue is Venue.LIVE and not self.live_confirmed:
@@ -125,6 +129,12 @@ class Settings:
         if not math.isfinite(self.cycle_seconds) or not 0.05 <= self.cycle_seconds <= 3600:
             raise ConfigError(
                 f"CONSOLE_CYCLE_SECONDS={self.cycle_seconds} must be between 0.05 and 3600, e.g. 2"
+            )
+        if self.sweep_scheduler and (not self.sweep_scheduler.startswith(("tcp://", "tls://"))
+                                     or " " in self.sweep_scheduler):
+            raise ConfigError(
+                f"CONSOLE_SWEEP_SCHEDULER={self.sweep_scheduler!r} is not a dask scheduler address; write it "
+                "like tcp://10.0.0.5:8786, or unset it to run sweeps on this machine"
             )
 
     @property
@@ -181,6 +191,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         live_confirmed=env.get("CONSOLE_LIVE_CONFIRMED", "").strip().lower() == "yes",
         cycle_seconds=float(_number(env, "CONSOLE_CYCLE_SECONDS", "2", float)),
+        sync_intents=env.get("CONSOLE_SYNC_INTENTS", "").strip().lower() == "yes",
+        sweep_scheduler=env.get("CONSOLE_SWEEP_SCHEDULER", "").strip(),
     )
 
 

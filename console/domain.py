@@ -37,14 +37,17 @@ class OrderType(str, Enum):
     LIMIT = "limit"
     LIMIT_MAKER = "limit_maker"
     STOP_LOSS_LIMIT = "stop_loss_limit"
+    TAKE_PROFIT_LIMIT = "take_profit_limit"  # spot: a limit order placed once the price reaches its stop
     # USD-M conditional orders: they rest in Binance's algo order service, keyed by a client algo id
     STOP_MARKET = "stop_market"
     TAKE_PROFIT_MARKET = "take_profit_market"
+    STOP = "stop"  # USD-M stop with a limit price (Binance STOP)
+    TAKE_PROFIT = "take_profit"  # USD-M take-profit with a limit price (Binance TAKE_PROFIT)
 
     @property
     def is_conditional(self) -> bool:
         """A USD-M algo (conditional) order: looked up and cancelled through the algo order service."""
-        return self in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+        return self in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET, OrderType.STOP, OrderType.TAKE_PROFIT)
 
 
 class WorkingType(str, Enum):

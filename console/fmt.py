@@ -7,10 +7,13 @@ decimal; ``plain`` writes the exact value for CSV.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Protocol
 
 CENT = Decimal("0.01")
+SATOSHI = Decimal("0.00000001")  # the finest amount Binance keeps a balance in
+# Assets counted in cents: fiat and the stablecoins Binance quotes in.
+CASH = frozenset({"USDT", "USDC", "FDUSD", "BUSD", "TUSD", "DAI", "USDP", "USD", "EUR", "GBP", "TRY", "BRL"})
 
 
 class _Rules(Protocol):
@@ -32,8 +35,9 @@ def number(value: object) -> Decimal | None:
     return found if found.is_finite() else None
 
 
-def to_unit(value: object, unit: Decimal | None) -> Decimal | None:
-    """Round ``value`` to a multiple of ``unit`` (half-even); None for no number. A unit <= 0 keeps it."""
+def to_unit(value: object, unit: Decimal | None, rounding: str = ROUND_HALF_EVEN) -> Decimal | None:
+    """Round ``value`` to a multiple of ``unit`` (half-even unless told); None for no number. A unit <= 0
+    keeps it."""
     found = number(value)
     if found is None:
         return None
@@ -41,7 +45,7 @@ def to_unit(value: object, unit: Decimal | None) -> Decimal | None:
         return found
     with localcontext() as context:
         context.prec = 200  # exact for any price or quantity a venue sends
-        steps = (found / unit).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        steps = (found / unit).quantize(Decimal(1), rounding=rounding)
         rounded = (steps * unit).quantize(_exponent(unit), rounding=ROUND_HALF_EVEN)
         return rounded + 0  # -0.00 becomes 0.00
 
@@ -64,6 +68,31 @@ def money(value: object, asset: str = "") -> str:
     if found is None:
         return ""
     return f"{found:,.2f} {asset}".rstrip()
+
+
+def amount(value: object, asset: str, unit: Decimal | str | None = CENT, *, up: bool | None = None) -> str:
+    """Write an amount of ``asset`` to ``unit`` with thousands separators: ``297,058.59 USDT``.
+
+    ``up=True`` rounds up (what is needed, a shortfall), ``up=False`` down (what is free), ``None``
+    to the nearest; so a message never says less is needed or more is free than is true.
+    """
+    rounding = ROUND_HALF_EVEN if up is None else ROUND_CEILING if up else ROUND_FLOOR
+    found = to_unit(value, number(unit), rounding)
+    if found is None:
+        return ""
+    places = max(0, -int(found.as_tuple().exponent))
+    return f"{found:,.{places}f} {asset}".rstrip()
+
+
+def balance(value: object, asset: str) -> str:
+    """Write a balance with its asset: cash to the cent (``10,000.00 USDT``), coins as Binance keeps them,
+    up to 8 decimals without trailing zeros (``0.01065 BTC``)."""
+    if asset.upper() in CASH:
+        return money(value, asset)
+    found = to_unit(value, SATOSHI)
+    if found is None:
+        return ""
+    return f"{plain(found)} {asset}".rstrip()
 
 
 def pct(fraction: object) -> str:

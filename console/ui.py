@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from console import fmt
 from console.config import load_settings
@@ -50,6 +52,8 @@ def page(title: str) -> Console:
     """Start a page: the venue banner, the title, and the Console."""
     con = console()
     banner(con)
+    from console import ui_notify  # the notifications' UI builds on this module
+    ui_notify.toasts(con)  # once per notification per session
     st.title(title)
     return con
 
@@ -170,16 +174,24 @@ _COLUMN_LABELS = {
     "commission_quote": "commission (quote)", "stop_price": "stop price", "entry_price": "entry price",
     "last_price": "last price", "mark_price": "mark price",
 }
+_ASSET_COLUMNS = frozenset({"free", "locked", "total", "amount", "balance"})  # amounts of the row's asset
 _WIDTHS = {"message": "large", "last_error": "large", "reason": "medium", "client_order_id": "medium"}
 
 
-def shown(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Ready ``frame`` for a person: numbers as text the way ``console.fmt`` writes them (money to 2
-    decimals, the rest as the facade rounded them to the tick or step, never an exponent), None and NaN
-    as a blank, times in UTC, the ids hidden when a name stands beside them; and the column_config
-    giving labels, alignment and widths."""
+def shown(frame: pd.DataFrame) -> tuple[Styler, dict[str, Any]]:
+    """Ready ``frame`` for a person; return the Styler to draw and the column_config.
+
+    Number columns stay numbers, so a click on the header sorts them by value, and the Styler
+    writes each cell the way ``console.fmt`` does: money to 2 decimals, an amount beside an
+    ``asset`` column with that asset, the rest as the facade rounded it to the tick or step
+    (each row to its own symbol's), never an exponent. None and NaN are blanks, times are UTC,
+    the ids are hidden when a name stands beside them; the column_config gives labels,
+    alignment and widths.
+    """
     out = frame.drop(columns=[c for c in _HIDDEN if c in frame and (c != "bot_id" or "bot" in frame)])
+    out = out.reset_index(drop=True)
     config: dict[str, Any] = {}
+    written: dict[str, list[str]] = {}
     for name in out.columns:
         label = _COLUMN_LABELS.get(name, name.replace("_", " "))
         width = _WIDTHS.get(name)
@@ -194,14 +206,68 @@ def shown(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
             config[name] = st.column_config.DatetimeColumn(
                 label if "UTC" in label else f"{label} (UTC)", format="YYYY-MM-DD HH:mm:ss", width=width)
         elif pd.api.types.is_float_dtype(column) or column.dtype == object:
-            write = fmt.money if name in MONEY_COLUMNS else fmt.plain
-            cells = [_cell(v, write) for v in column]
-            numeric = any(isinstance(v, (Decimal, float)) for v in column)
-            out[name] = cells
-            config[name] = st.column_config.TextColumn(label, width=width, alignment="right" if numeric else None)
+            write = _writer(name, out)
+            if _numeric(column):
+                written[name] = [write(v, row=i) if _present(v) else "" for i, v in enumerate(column)]
+                out[name] = [float(v) if _present(v) else float("nan") for v in column]
+                config[name] = st.column_config.NumberColumn(label, width=width)
+            else:
+                out[name] = [_cell(v, partial(write, row=i)) for i, v in enumerate(column)]
+                config[name] = st.column_config.TextColumn(label, width=width)
         else:
             config[name] = st.column_config.Column(label, width=width)
-    return out, config
+    return _styled(out, written), config
+
+
+def _writer(name: str, frame: pd.DataFrame) -> Callable[..., str]:
+    """How the cells of column ``name`` are written: ``write(value, row=i)``."""
+    if name in _ASSET_COLUMNS and "asset" in frame:
+        assets = list(frame["asset"])
+        return lambda value, row: fmt.balance(value, str(assets[row]))
+    if name in MONEY_COLUMNS:
+        return lambda value, row: fmt.money(value)
+    return lambda value, row: fmt.plain(value)
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and value != value) and value is not pd.NA
+
+
+def _numeric(column: pd.Series) -> bool:
+    """Whether every cell is a number (Decimal, float or int, not bool) or a blank, and one is a number."""
+    found = False
+    for value in column:
+        if not _present(value):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (Decimal, float, int)):
+            return False
+        if isinstance(value, Decimal) and not value.is_finite():
+            return False
+        found = True
+    return found
+
+
+def _styled(data: pd.DataFrame, written: dict[str, list[str]]) -> Styler:
+    """A Styler over ``data`` that shows ``written[column][row]`` for the number cells.
+
+    A Styler formats by value, so the rows of a column are split into groups in which one value is
+    always written alike (one group unless, say, 0 USDT and 0 BTC share a column).
+    """
+    styler = data.style.format(na_rep="")
+    for name, texts in written.items():
+        groups: list[tuple[dict[float, str], list[int]]] = []
+        for row, (value, text) in enumerate(zip(data[name], texts)):
+            if value != value:
+                continue
+            for mapping, rows in groups:
+                if mapping.setdefault(value, text) == text:
+                    rows.append(row)
+                    break
+            else:
+                groups.append(({value: text}, [row]))
+        for mapping, rows in groups:
+            styler = styler.format(mapping.get, subset=pd.IndexSlice[rows, [name]], na_rep="")
+    return styler
 
 
 def _cell(value: object, write: Callable[[object], str]) -> object:
@@ -285,10 +351,13 @@ def live_confirmed(con: Console, key: str) -> bool:
     return st.checkbox("I confirm this acts on my real Binance account", key=f"{key}_live")
 
 
-def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[dict[str, Any], str]:
+def bot_form(con: Console, key: str, config: BotConfig | None = None, *,
+             running: bool = False) -> tuple[dict[str, Any], str]:
     """Draw the bot settings form; return (form values, the button pressed: '', 'preview' or 'save').
 
-    Strategy and market sit outside the form because the fields below depend on them.
+    Strategy and market sit outside the form because the fields below depend on them. A ``running``
+    bot's market and symbol are locked (the service refuses a change too). Numbers are plain text
+    boxes: the service checks them and its message says the range.
     """
     config = config or _default_config(con)
     names = list(con.bots.strategies())
@@ -296,33 +365,42 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[d
     strategy = cols[0].selectbox(_LABELS["strategy"], names, index=names.index(config.strategy), key=f"{key}_strategy",
                                  format_func=lambda n: con.bots.strategies()[n].title)
     market = cols[1].radio(_LABELS["market"], [m.value for m in Market], index=list(Market).index(config.market),
-                           horizontal=True, key=f"{key}_market")
+                           horizontal=True, key=f"{key}_market", disabled=running,
+                           help="locked while the bot runs: stop it to change" if running else None)
     st.caption(con.bots.strategies()[strategy].description)
     with st.form(f"{key}_form", border=True):
         left, right = st.columns(2)
         form: dict[str, Any] = {"strategy": strategy, "market": market, "venue": config.venue.value,
                                 "account": config.account}
         form["name"] = left.text_input(_LABELS["name"], value=config.name, key=f"{key}_name")
-        form["symbol"] = right.text_input(_LABELS["symbol"], value=config.symbol, key=f"{key}_symbol",
-                                          help="like BTC/USDT; the same pair for spot and USD-M futures")
+        form["symbol"] = right.text_input(_LABELS["symbol"], value=config.symbol, key=f"{key}_symbol", disabled=running,
+                                          help="locked while the bot runs: stop it to change" if running else
+                                          "like BTC/USDT; the same pair for spot and USD-M futures")
+        if running:
+            form["symbol"] = config.symbol
         form["timeframe"] = left.selectbox(_LABELS["timeframe"], _TIMEFRAMES, index=_TIMEFRAMES.index(config.timeframe),
                                            key=f"{key}_timeframe")
         sizings = [s.value for s in Sizing]
         form["sizing"] = right.selectbox(_LABELS["sizing"], sizings, index=sizings.index(config.sizing.value),
-                                         key=f"{key}_sizing", help="fixed_quote: spend the size in quote; "
-                                         "the others: a fraction (0-1] of the free quote balance")
+                                         key=f"{key}_sizing", format_func=_sizing_label,
+                                         help="Fixed quote amount: spend the size in quote on each entry; "
+                                         "Fraction of free balance: spend that fraction (0-1] of the free quote; "
+                                         "Risk per trade: lose at most that fraction (0-1] of the free quote "
+                                         "at the stop-loss")
         form["size"] = left.text_input(_LABELS["size"], value=str(config.size), key=f"{key}_size")
-        form["leverage"] = right.number_input(_LABELS["leverage"], 1, 125, value=config.leverage, key=f"{key}_lev")
+        form["leverage"] = right.text_input(_LABELS["leverage"], value=str(config.leverage), key=f"{key}_lev",
+                                            help="1 on spot; on futures up to what the symbol's leverage bracket allows")
         form["take_profit_pct"] = left.text_input(_LABELS["take_profit_pct"], value=_text(config.take_profit_pct),
                                                   key=f"{key}_tp", help="empty: none")
         form["stop_loss_pct"] = right.text_input(_LABELS["stop_loss_pct"], value=_text(config.stop_loss_pct),
                                                  key=f"{key}_sl", help="empty: none")
-        form["max_trades_per_day"] = left.number_input(_LABELS["max_trades_per_day"], 1, 10_000,
-                                                       value=config.max_trades_per_day, key=f"{key}_maxt")
+        form["max_trades_per_day"] = left.text_input(_LABELS["max_trades_per_day"], value=str(config.max_trades_per_day),
+                                                     key=f"{key}_maxt", help="a risk default: edit it for this bot")
         form["max_daily_loss"] = right.text_input(_LABELS["max_daily_loss"], value=str(config.max_daily_loss),
-                                                  key=f"{key}_maxl")
+                                                  key=f"{key}_maxl", help="a risk default: edit it for this bot")
         form["max_position_quote"] = left.text_input(_LABELS["max_position_quote"], value=str(config.max_position_quote),
-                                                     key=f"{key}_maxp")
+                                                     key=f"{key}_maxp", help="a risk default: edit it for this bot; "
+                                                     "a fixed size above it is refused")
         form["allow_short"] = right.checkbox(_LABELS["allow_short"], value=config.allow_short, key=f"{key}_short")
         triggers = [w.value for w in WorkingType]
         form["working_type"] = left.selectbox(
@@ -336,8 +414,29 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None) -> tuple[d
     return form, "save" if save else "preview" if preview else ""
 
 
+SIZING_LABELS = {Sizing.FIXED_QUOTE.value: "Fixed quote amount",
+                 Sizing.BALANCE_FRACTION.value: "Fraction of free balance",
+                 Sizing.RISK_PER_TRADE.value: "Risk per trade"}
+def bot_form_ready(con: Console, form: dict, action: str, key: str) -> bool:
+    """Validate the bot form and preview the first order; True when ``action`` is 'save' and all is fine."""
+    config = attempt(con.bots.config, form)
+    if config is None:
+        return False
+    with st.spinner("Checking the order against the exchange's rules…"):
+        preview = attempt(con.bots.preview, config)
+    if preview is None:
+        return False
+    st.caption("First order, normalised to the exchange's rules:")
+    show_preview(preview, key=f"{key}_preview")
+    return action == "save"
+
+
 _TIMEFRAMES = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d"]
 _TRIGGER_LABELS = {WorkingType.MARK_PRICE.value: "mark price", WorkingType.CONTRACT_PRICE.value: "last price"}
+
+
+def _sizing_label(value: str) -> str:
+    return SIZING_LABELS.get(value, value.replace("_", " ").capitalize())
 
 
 def _strategy_params(con: Console, strategy: str, config: BotConfig, key: str) -> dict[str, Any]:

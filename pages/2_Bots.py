@@ -2,6 +2,7 @@
 import streamlit as st
 
 from console import ui, ui_chart
+from console.domain import BotState
 
 con = ui.page("Bots")
 
@@ -29,7 +30,7 @@ def bot_panel() -> None:
     for row in status.itertuples():
         cols = st.columns([3, 2, 1], vertical_alignment="center")
         held = f" @ {ui.plain(row.entry_price)}" if row.position and row.entry_price is not None else ""
-        cols[0].markdown(f"**{row.name}** · {row.symbol} {row.market} · position {ui.plain(row.position)}{held} · "
+        cols[0].markdown(f"**[{row.name}](Bot?bot={row.bot_id})** · {row.symbol} {row.market} · position {ui.plain(row.position)}{held} · "
                          f"trades today: {row.trades_today} · PnL today: {ui.money(row.pnl_today)}")
         cols[1].markdown(f"`{row.state}`" + (f" · {row.reason}" if row.reason else ""))
         if row.state == "running":
@@ -42,16 +43,7 @@ def bot_panel() -> None:
 
 def validated(form: dict, action: str, key: str) -> bool:
     """Validate the form and preview the first order; True when it is fine to save."""
-    config = ui.attempt(con.bots.config, form)
-    if config is None:
-        return False
-    with st.spinner("Checking the order against the exchange's rules…"):
-        preview = ui.attempt(con.bots.preview, config)
-    if preview is None:
-        return False
-    st.caption("First order, normalised to the exchange's rules:")
-    ui.show_preview(preview, key=f"{key}_preview")
-    return action == "save"
+    return ui.bot_form_ready(con, form, action, key)
 
 
 bot_panel()
@@ -74,7 +66,10 @@ with edit_tab:
     else:
         chosen = st.selectbox("Bot", list(names), format_func=names.get, key="edit_bot")
         record = next(r for r in records if r.id == chosen)
-        form, action = ui.bot_form(con, f"edit{chosen}", record.config)
+        running = record.state is BotState.RUNNING
+        if running:
+            st.caption("The bot is running: its market and symbol are locked until it is stopped.")
+        form, action = ui.bot_form(con, f"edit{chosen}", record.config, running=running)
         if action and validated(form, action, "edit") and ui.succeeded(con.bots.update, chosen, form):
             ui.done("edit", f"Saved {form['name']}.")
         clone_col, delete_col = st.columns(2)

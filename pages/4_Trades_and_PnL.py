@@ -8,13 +8,14 @@ TABLE_ROWS = 500
 
 bots = {r.id: r.config.name for r in ui.attempt(con.bots.all, default=[]) or []}
 with st.container(border=True):
-    cols = st.columns([1, 1, 2, 2, 1, 1])
+    cols = st.columns(4)  # a quarter of the page each: room for a whole date
     start = cols[0].date_input("From", value=None, key="pnl_start", help="empty: since the first trade")
     end = cols[1].date_input("To", value=None, key="pnl_end", help="empty: up to now")
-    chosen_bots = cols[2].multiselect("Bots", list(bots), format_func=lambda i: bots.get(i, str(i)), key="pnl_bots")
-    symbols = cols[3].multiselect("Symbols", ui.attempt(con.analytics.symbols, default=[]) or [], key="pnl_symbols")
-    market = cols[4].selectbox("Market", ["all", "spot", "futures"], key="pnl_market")
-    venue = cols[5].selectbox("Venue", ["all", "paper", "demo", "live"], key="pnl_venue")
+    market = cols[2].selectbox("Market", ["all", "spot", "futures"], key="pnl_market")
+    venue = cols[3].selectbox("Venue", ["all", "paper", "demo", "live"], key="pnl_venue")
+    cols = st.columns(2)
+    chosen_bots = cols[0].multiselect("Bots", list(bots), format_func=lambda i: bots.get(i, str(i)), key="pnl_bots")
+    symbols = cols[1].multiselect("Symbols", ui.attempt(con.analytics.symbols, default=[]) or [], key="pnl_symbols")
 
 filters = ui.attempt(con.analytics.filters, start=start, end=end, bots=tuple(chosen_bots), symbols=tuple(symbols),
                      market=None if market == "all" else market, venue=None if venue == "all" else venue)
@@ -41,6 +42,9 @@ left.plotly_chart(charts.pnl_by_bot(bundle.per_bot), key="chart_bots")
 right.plotly_chart(charts.pnl_by_symbol(bundle.per_symbol), key="chart_symbols")
 left.plotly_chart(charts.drawdown(bundle.drawdown), key="chart_drawdown")
 right.plotly_chart(charts.equity_curve(ui.attempt(con.analytics.equity, filters)), key="chart_equity")
+if chosen_bots or symbols:
+    right.caption("Equity of the chosen bots and symbols: the running net PnL of their trades (a wallet "
+                  "belongs to no bot).")
 
 st.subheader("Trades")
 table = ui.attempt(con.analytics.trades, filters, TABLE_ROWS)

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from console import ui
+from console import ui, ui_notify
 
 con = ui.page("Settings")
 
@@ -18,17 +18,24 @@ ui.table(profiles, "No API keys saved. The paper venue needs none." if paper els
          f"No API keys saved: add your {con.venue.value} keys below to trade on {con.venue.value}.", key="profiles")
 
 
-def save_keys() -> None:
-    """Store the typed keys, then empty the key fields."""
+def save_keys(replace: bool = False) -> None:
+    """Store the typed keys, then empty the key fields; a name already saved asks to confirm first."""
     state = st.session_state
     name = state["acct_name"].strip()
+    state.pop("acct_replace", None)
     try:
+        check = con.setup.check_key
+        check(state["acct_key"], "API key")
+        check(state["acct_secret"], "API secret")
+        if not replace and name and con.setup.account_exists(name):
+            state["acct_replace"] = name  # the keys stay in the fields until the person decides
+            return
         con.setup.save_account(name=name, venue=state["acct_venue"], api_key=state["acct_key"],
-                         api_secret=state["acct_secret"])
+                               api_secret=state["acct_secret"], replace=replace)
     except ui.ConsoleError as e:
         ui.note("accounts", "error", str(e))
         return
-    ui.note("accounts", "ok", f"Saved the keys of {name} ({state['acct_venue']}).")
+    ui.note("accounts", "ok", f"{'Replaced' if replace else 'Saved'} the keys of {name} ({state['acct_venue']}).")
     state["acct_key"] = state["acct_secret"] = state["acct_name"] = ""
 
 
@@ -36,9 +43,19 @@ with st.form("account"):
     cols = st.columns(2)
     cols[0].text_input("Profile name", key="acct_name")
     cols[1].selectbox("Venue", ["demo", "live"], key="acct_venue")
-    cols[0].text_input("API key", key="acct_key")
-    cols[1].text_input("API secret", type="password", key="acct_secret")
+    cols[0].text_input("API key", key="acct_key", help="64 letters and digits, from Binance's API management")
+    cols[1].text_input("API secret", type="password", key="acct_secret",
+                       help="64 letters and digits (an HMAC key), or the PEM private key of an Ed25519 key")
     st.form_submit_button("Save keys", on_click=save_keys)
+if st.session_state.get("acct_replace"):
+    taken = st.session_state["acct_replace"]
+    st.warning(f"A profile named {taken} exists already. Replace its keys with the ones typed above?",
+               icon=":material/warning:")
+    cols = st.columns([1, 1, 3])
+    cols[0].button(f"Replace the keys of {taken}", type="primary", key="acct_replace_yes", on_click=save_keys,
+                   args=(True,))
+    cols[1].button("Keep the saved keys", key="acct_replace_no", on_click=st.session_state.pop,
+                   args=("acct_replace", None))
 ui.show("accounts")
 names = [*(["paper"] if paper else []), *([] if profiles is None else profiles["name"].tolist())]
 if names:
@@ -57,6 +74,8 @@ st.subheader("Risk defaults")
 st.caption("Every new bot starts with these limits; each bot's form can change them.")
 risk = con.setup.risk_defaults()
 ui.table(pd.DataFrame({"limit": list(risk), "value": [ui.plain(v) for v in risk.values()]}), key="risk_defaults")
+
+ui_notify.settings_section(con)
 
 st.subheader("Paper exchange")
 if not paper:

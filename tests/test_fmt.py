@@ -116,3 +116,42 @@ def test_plain_is_the_exact_value_without_exponent_or_trailing_zeros(value, expe
 @pytest.mark.parametrize("value", [D("0E-18"), D("1E+30"), D("-1E-30"), D("1.5E+7"), D("-0")])
 def test_no_function_writes_an_exponent(write, value) -> None:
     assert "E" not in write(value).upper()
+
+
+@pytest.mark.parametrize(("value", "asset", "unit", "up", "expected"), [
+    (D("297058.58823235"), "USDT", D("0.01"), True, "297,058.59 USDT"),   # a shortfall never looks smaller
+    (D("9790.99676765"), "USDT", D("0.01"), False, "9,790.99 USDT"),      # what is free never looks larger
+    (D("9790.995"), "USDT", D("0.01"), None, "9,791.00 USDT"),
+    (D("0.012345678"), "BTC", D("0.00001"), True, "0.01235 BTC"),
+    (D("0.012345678"), "BTC", D("0.00001"), False, "0.01234 BTC"),
+    (D("1E+3"), "USDT", D("0.01"), None, "1,000.00 USDT"),
+    (D("5"), "BTC", D("1"), None, "5 BTC"),
+    (None, "USDT", D("0.01"), None, ""),
+])
+def test_an_amount_goes_to_its_unit_on_the_honest_side(value, asset, unit, up, expected) -> None:
+    assert fmt.amount(value, asset, unit, up=up) == expected
+
+
+@pytest.mark.parametrize(("value", "asset", "expected"), [
+    (D("10000"), "USDT", "10,000.00 USDT"),
+    (D("10000.005"), "USDC", "10,000.00 USDC"),
+    (D("0.010650000000000000"), "BTC", "0.01065 BTC"),
+    (D("0.123456789"), "ETH", "0.12345679 ETH"),
+    (D("12"), "BNB", "12 BNB"),
+    (D("0E-18"), "BTC", "0 BTC"),
+    (None, "BTC", ""),
+])
+def test_a_balance_is_written_with_its_asset(value, asset, expected) -> None:
+    assert fmt.balance(value, asset) == expected
+
+
+def test_amounts_of_a_symbols_assets_go_to_its_step_and_to_the_cent() -> None:
+    from console.exchange.precision import amount_of
+
+    assert amount_of(RULES, D("0.0123456"), "BTC", up=True) == "0.01235 BTC"
+    assert amount_of(RULES, D("297058.58823235"), "USDT", up=True) == "297,058.59 USDT"
+    eth_btc = SymbolRules(symbol="ETH/BTC", market=Market.SPOT, base="ETH", quote="BTC", step_size=D("0.0001"),
+                          min_qty=D("0.0001"), max_qty=D("100000"), market_step_size=D("0.0001"),
+                          market_min_qty=D("0"), market_max_qty=D("1000"), tick_size=D("0.00001"),
+                          min_price=D("0.00001"), max_price=D("922327"), min_notional=D("0.0001"))
+    assert amount_of(eth_btc, D("0.0312345"), "BTC", up=False) == "0.03123 BTC"  # finer than a cent: the tick

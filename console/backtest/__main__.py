@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return the exit status (2 with a message on stderr for a usage or data error)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sweep"]:  # python -m console.backtest sweep --help
+        from console.backtest.sweep_cli import main as sweep_main
+
+        return sweep_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

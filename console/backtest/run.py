@@ -10,7 +10,10 @@ step): a signal on candle ``k``'s close is acted on at candle ``k + 1``'s open (
 ask / bid there, taker fee); a resting take-profit or stop-loss fills during the candle whose range
 crosses it, and when a candle crosses both the take-profit fills (the exchange matches the range
 since its last match at once, legs in the order placed, take-profit first); a funding payment is
-made at the open of the candle at the funding time. A spot position holds what the bot's trades
+settled as the paper exchange settles it: at the price on the candle path at the funding time
+(open -> low / high -> high / low -> close in thirds), after the market fill at the open of the
+candle it falls in and before that candle's resting exits (console.futures_model holds the
+formulas both use). A spot position holds what the bot's trades
 left, so the base-asset dust of one exit is sold with the next; a spot OCO is for what its entry
 received. A DCA bot, flat after its take-profit, waits out the interval since its last buy.
 
@@ -21,14 +24,15 @@ Differences that remain, by design:
 - The engine's strategy reads a window of its last 200 candles, the backtest the whole frame:
   recursive indicators (EMA, Wilder's RSI) differ a little while they settle; SMA and Bollinger
   do not.
-- The paper exchange charges no funding and liquidates no position; the backtest does both as
-  Binance does (funding from the stored rates, the isolated one-way liquidation price), so futures
-  runs with funding or near liquidation have no paper counterpart to compare with.
+- Funding and liquidation follow one model (console.futures_model) on both sides
+  (``tests/backtest/test_parity_futures_risk.py``); the backtest pays funding only from the rates
+  it is given, the paper exchange from its feed's series (recorded rates or the default 0.01 %).
 - A futures exit already passed when the engine places it makes the engine close at market; the
   backtest leaves it resting, to fill on the entry candle.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import numpy as np
@@ -38,34 +42,52 @@ from console.backtest import fills
 from console.backtest.results import Fill, Rejection, Run, Trade
 from console.domain import BotConfig, Market, OrderRequest, OrderType, Side
 from console.engine import risk
-from console.engine.strategies import BUY_CODE, SELL_CODE, get_strategy
+from console.engine.strategies import BUY_CODE, SELL_CODE, bot_params, get_strategy, upgraded
 from console.errors import ConfigError, InsufficientBalance, InvalidOrder
 from console.exchange.orders import plan_order
 from console.exchange.precision import (
     Rounding, SymbolRules, check_notional, check_price_band, normalize_price, normalize_quantity,
     sellable,
 )
+from console.futures_model import (
+    feed_decimal, funding_payment, liquidation_fill_price, liquidation_price, price_on_candle,
+)
 from console.paper.rules import leverage_brackets
 
 ZERO = Decimal(0)
 STOP_LIMIT_GAP = Decimal("0.005")  # the client's stop-limit below a spot OCO's stop
 DAY_MS = 86_400_000
+PROGRESS_EVERY = 4096  # candles between two progress reports
 CCXT_TYPES = {t: t.value for t in OrderType}
-FUNDING, MARKET_FILL, RESTING = 0, 1, 2  # what happens first within one candle
+MARKET_FILL, FUNDING, RESTING = 0, 1, 2  # what happens first within one candle
 
 
 def run_backtest(config: BotConfig, candles: pd.DataFrame, rules: SymbolRules, *,
                  starting_balance: Decimal = Decimal("10000"), funding: pd.DataFrame | None = None,
-                 warmup: int = 0) -> Run:
+                 warmup: int = 0, progress: Callable[[float], None] | None = None,
+                 cancel: Callable[[], bool] | None = None) -> Run:
     """Run ``config`` over ``candles`` (ts, open, high, low, close; closed candles, oldest first).
 
     ``funding`` (ts, rate) is the USD-M funding-rate history; without it a futures run pays none.
     The first ``warmup`` candles are history only: the strategy reads them, no signal on them is acted on.
+    ``progress`` is told the fraction of candles passed, at most every ``PROGRESS_EVERY`` candles;
+    when ``cancel`` (asked as often) returns True the run stops with ``Cancelled``.
     """
-    if config.strategy == "dca" and (config.take_profit_pct or config.stop_loss_pct):
-        raise ConfigError("a DCA backtest takes its exit from the strategy's take_profit_pct; "
-                          "clear the bot's take_profit_pct / stop_loss_pct")
-    return _Loop(config, candles, rules, starting_balance, funding, warmup).run()
+    config = upgraded(config)  # a DCA saved with its own take-profit parameter
+    if config.strategy == "dca" and config.stop_loss_pct:
+        raise ConfigError("a DCA backtest exits at the bot's take profit only; clear the bot's stop_loss_pct")
+    return _Loop(config, candles, rules, starting_balance, funding, warmup).run(progress, cancel)
+
+
+class Cancelled(Exception):
+    """A backtest stopped by its cancel check before its last candle."""
+
+
+def _report(progress: Callable[[float], None] | None, cancel: Callable[[], bool] | None, fraction: float) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled(f"cancelled at {fraction:.0%} of the candles")
+    if progress is not None:
+        progress(fraction)
 
 
 def _ms(column: pd.Series) -> np.ndarray:
@@ -81,7 +103,7 @@ class _Loop:
         self._last_signal = warmup - 1
         self.futures = config.market is Market.FUTURES
         self.strategy = get_strategy(config.strategy)
-        self.params = self.strategy.validate(config.params)
+        self.params = bot_params(config)
         self.ts = _ms(candles["ts"])
         self.open = candles["open"].to_numpy(dtype=np.float64)
         self.high = candles["high"].to_numpy(dtype=np.float64)
@@ -93,8 +115,9 @@ class _Loop:
         codes = self.strategy.signals(candles, self.params)
         self.buys = np.flatnonzero(codes == BUY_CODE)
         self.sells = np.flatnonzero(codes == SELL_CODE)
-        self.funding_idx, self.funding_rate = self._funding(funding)
         self.tick = rules.tick_size
+        self.funding_idx, self.funding_rate, self.funding_mark = self._funding(funding, step)
+        self.funding_done = 0  # funding events settled or passed
         # state
         self.quote = balance  # spot: free quote; futures: wallet balance
         self.base = ZERO  # spot base held (dust included)
@@ -113,22 +136,43 @@ class _Loop:
                        equity=np.empty(0), exposed=np.empty(0, dtype=bool))
         self.marks: list[tuple[int, Decimal, Decimal, Decimal, Decimal]] = []  # index, quote, base, qty, entry
 
-    def _funding(self, funding: pd.DataFrame | None) -> tuple[np.ndarray, list[Decimal]]:
-        if not self.futures or funding is None or funding.empty:
-            return np.empty(0, dtype=np.int64), []
+    def _funding(self, funding: pd.DataFrame | None, step: int) -> tuple[np.ndarray, list[Decimal], list[Decimal]]:
+        """Each funding time as (the candle it is settled in, its rate, the mark price then).
+
+        The paper exchange settles the funding times since its last match at the next one: a time
+        within candle ``k`` (or at the close of ``k``, the next open) after ``k``'s market fill and
+        before ``k``'s resting exits, at the price on the feed's path at that time.
+        """
+        if not self.futures or funding is None or funding.empty or not self.n:
+            return np.empty(0, dtype=np.int64), [], []
         at = _ms(funding["ts"])
-        idx = np.searchsorted(self.ts, at)
-        keep = (idx < self.n) & (idx > 0)
-        idx, rates = idx[keep], funding["rate"].to_numpy()[keep]
-        return idx, [Decimal(str(r)) for r in rates]
+        rates = funding["rate"].to_numpy()
+        within = np.searchsorted(self.ts, at, side="right") - 1  # the candle open at the funding time
+        events, kept, marks = [], [], []
+        for t, k, rate in zip(at.tolist(), within.tolist(), rates.tolist()):
+            if k < 0 or t >= self.ts[-1] + step:
+                continue
+            event = k - 1 if t == self.ts[k] else k
+            if event < 0:
+                continue
+            price = feed_decimal(price_on_candle(self.open[k], self.high[k], self.low[k], self.close[k],
+                                                 (t - int(self.ts[k])) / step))
+            events.append(event)
+            kept.append(Decimal(str(rate)))
+            marks.append(fills.floor_step(price, self.tick) if self.tick else price)
+        return np.array(events, dtype=np.int64), kept, marks
 
     # the scan -------------------------------------------------------------------------------
-    def run(self) -> Run:
+    def run(self, progress: Callable[[float], None] | None = None, cancel: Callable[[], bool] | None = None) -> Run:
+        report_at = PROGRESS_EVERY if progress or cancel else self.n + 1
         while True:
             event = self._next_event()
             if event is None:
                 break
             index, phase, what = event
+            if index >= report_at:
+                report_at = index + PROGRESS_EVERY
+                _report(progress, cancel, index / self.n)
             self.key = (index, phase)
             if phase == FUNDING:
                 self._pay_funding(what)
@@ -151,7 +195,7 @@ class _Loop:
         candidates = []
         index, phase = self.key
         if self.qty != 0 and len(self.funding_idx):
-            k = int(np.searchsorted(self.funding_idx, index + (1 if phase >= FUNDING else 0)))
+            k = max(self.funding_done, int(np.searchsorted(self.funding_idx, index + (1 if phase > FUNDING else 0))))
             if k < len(self.funding_idx):
                 candidates.append((int(self.funding_idx[k]), FUNDING, k))
         signal = self._next_signal()
@@ -195,8 +239,9 @@ class _Loop:
     def _next_dca(self):
         start = max(self._first_signal_candle(), int(np.searchsorted(self.ts, self.paused_until)) - 1)
         best = None
-        if self.qty > 0:
-            target = float(self.entry * (1 + Decimal(str(self.params["take_profit_pct"])) / 100))
+        take_profit = self.params.get("take_profit_pct")
+        if self.qty > 0 and take_profit is not None:
+            target = float(self.entry * (1 + Decimal(str(take_profit)) / 100))
             j = _first(lambda a, b: self.close[a:b] >= target * (1 - 1e-12), start, self.n - 1)
             if j is not None:
                 best = (j + 1, MARKET_FILL, "dca-tp")
@@ -349,13 +394,8 @@ class _Loop:
                             float(liq) if liq is not None and liq > 0 else -inf)
 
     def _liquidation_price(self) -> Decimal:
-        """Binance's isolated one-way liquidation price for the position and its margin."""
-        q, side = abs(self.qty), Decimal(1 if self.qty > 0 else -1)
-        notional = q * self.entry
-        bracket = next((b for b in leverage_brackets(self.rules.symbol.replace("/", ""))
-                        if notional <= b["notionalCap"]), leverage_brackets(self.rules.symbol.replace("/", ""))[-1])
-        mmr, cum = Decimal(str(bracket["maintMarginRatio"])), Decimal(str(bracket["cum"]))
-        return max(ZERO, (self.margin + cum - side * q * self.entry) / (q * mmr - side * q))
+        """Binance's isolated one-way liquidation price for the position and its margin (console.futures_model)."""
+        return liquidation_price(self.qty, self.entry, self.margin, leverage_brackets(self.rules.symbol.replace("/", "")))
 
     def _on_exit(self, j: int) -> None:
         tp, sl, liq = self.exits
@@ -410,18 +450,19 @@ class _Loop:
         self._finish_trade(f, price, reason)
 
     def _liquidate(self, j: int, liq: Decimal) -> None:
+        """Close at the liquidation price on the tick, without fee, losing the position's isolated margin."""
         q = abs(self.qty)
         self._day(j)
+        price = liquidation_fill_price(liq, self.tick, self.qty > 0)
         loss = self.margin
         self.quote -= loss
         self.pnl_today -= loss
-        self._record(j, Side.SELL if self.qty > 0 else Side.BUY, q, liq, ZERO, self.rules.quote, "liquidation", ZERO)
-        self._finish_trade(j, liq, "liquidation")
+        self._record(j, Side.SELL if self.qty > 0 else Side.BUY, q, price, ZERO, self.rules.quote, "liquidation", ZERO)
+        self._finish_trade(j, price, "liquidation")
 
     def _pay_funding(self, k: int) -> None:
-        i = int(self.funding_idx[k])
-        mark = Decimal(repr(float(self.open[i])))
-        paid = self.qty * mark * self.funding_rate[k]  # a long pays a positive rate
+        self.funding_done = k + 1
+        paid = funding_payment(self.qty, self.funding_mark[k], self.funding_rate[k])  # a long pays a positive rate
         self.quote -= paid
         self.margin -= paid
         self.out.funding_paid += paid

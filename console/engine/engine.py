@@ -32,7 +32,8 @@ from console.engine.gateway import Gateway
 from console.engine.holdings import HoldingsCheck
 from console.engine.marketdata import MarketData, OpenOrders
 from console.engine.wallet import wallet_rows
-from console.engine.tick import Context, Runtime, tick
+from console.engine.tick import Context, Runtime, mark_written, tick
+from console.engine.workers import ROUTINE, URGENT, Workers
 from console.engine.writer import Writer
 from console.errors import Banned, ConsoleError, TemporaryError
 from console.storage import balances, bots, events
@@ -87,7 +88,7 @@ class BotEngine:
         self._scheduler = schedule.Scheduler()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bot")
+        self._pool = Workers(workers, "bot")  # a close's decisions run ahead of the cycle's routine ticks
         self._inflight: dict[int, Future] = {}
         self._settling: Future | None = None
         self._runtime: dict[int, Runtime] = {}
@@ -95,7 +96,8 @@ class BotEngine:
         self.market_data = MarketData(clock)
         # Candle-aligned decisions (False: only the cycle decides, once it sees the new candle).
         self.aligned = AlignedTicks(clock) if aligned else None
-        self._fetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="candles")
+        # A due pair's fetch waits on the venue, not on the interpreter: several at once.
+        self._fetcher = ThreadPoolExecutor(max_workers=max(2, workers), thread_name_prefix="candles")
         self.cycles = 0
         self.reconciled = 0
         self.writer = Writer()
@@ -110,6 +112,7 @@ class BotEngine:
         """Reconcile journaled orders with the exchange, then start ticking the running bots."""
         if self._thread is not None:
             return
+        self.gateway.replay_intents()  # intents a killed process logged but had not journaled yet
         self.reconciled = self.gateway.settle(where=lambda e: self._here(e.venue))
         self.daily_check()
         self._scheduler.every(self._cycle_seconds).seconds.do(self.cycle)
@@ -135,12 +138,18 @@ class BotEngine:
         return self._thread is not None and self._thread.is_alive()
 
     def _loop(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(self._until_next()):
             try:
                 self._scheduler.run_pending()
                 self.run_aligned()
             except Exception:  # a job that raises is logged; the loop goes on
                 log.exception("engine job failed")
+
+    def _until_next(self) -> float:
+        """Seconds to sleep: 0.2 (the scheduler's granularity), or less to wake at the next candle close."""
+        if self.aligned is None:
+            return 0.2
+        return min(0.2, max(0.002, self.aligned.next_due() - self._clock()))
 
     # -- bots -------------------------------------------------------------------------------
     def start_bot(self, bot_id: int) -> None:
@@ -179,7 +188,7 @@ class BotEngine:
                 if busy is not None and not busy.done():
                     continue
                 runtime = self._runtime.setdefault(record.id, Runtime())
-                future = self._pool.submit(self._run, record.id, runtime, self.cycles)
+                future = self._pool.submit(self._run, record.id, runtime, self.cycles, priority=ROUTINE)
                 self._inflight[record.id] = future
             submitted.append(future)
         return submitted
@@ -239,14 +248,19 @@ class BotEngine:
         return futures
 
     def _submit_tick(self, bot_id: int) -> Future | None:
-        """Submit a tick of ``bot_id`` now, or right after the one in flight (None then)."""
+        """Submit an urgent tick of ``bot_id`` now, or right after the one running (None then).
+
+        A tick of the bot still queued (a cycle's) is moved ahead instead: it decides on the candle
+        just fetched when it runs. A bot never has two ticks queued or running at once."""
         with self._lock:
             busy = self._inflight.get(bot_id)
             if busy is None or busy.done():
                 runtime = self._runtime.setdefault(bot_id, Runtime())
-                future = self._pool.submit(self._run, bot_id, runtime, self.cycles)
+                future = self._pool.submit(self._run, bot_id, runtime, self.cycles, priority=URGENT)
                 self._inflight[bot_id] = future
                 return future
+            if self._pool.promote(busy):
+                return busy
         # outside the lock: a callback on a future just done runs here at once
         busy.add_done_callback(lambda _: self._tick_after(bot_id))
         return None
@@ -278,6 +292,12 @@ class BotEngine:
         return self._venues is None or venue in self._venues
 
     def _run(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
+        try:
+            self._tick(bot_id, runtime, cycle)
+        finally:
+            mark_written(self._ctx, runtime)  # the bot's next tick waits for its own records only
+
+    def _tick(self, bot_id: int, runtime: Runtime, cycle: int) -> None:
         try:
             tick(self._ctx, bot_id, runtime, cycle)
             runtime.last_error = ""
@@ -320,10 +340,13 @@ class BotEngine:
         return reactivated
 
     def snapshot_balances(self) -> int:
-        """Store every wallet in use, valued in its quote asset, for the equity curve; return rows written."""
+        """Store every wallet of the venue in use, valued in its quote asset, for the equity curve; return
+        rows written."""
         ts = datetime.fromtimestamp(self._clock(), tz=timezone.utc)
         rows = []
         for (venue, market, _account), client in self._clients.all():
+            if not self._here(venue):  # e.g. demo keys tested while on paper: no call to Binance each minute
+                continue
             try:
                 rows += [(venue, market, *row) for row in wallet_rows(client, market)]
             except ConsoleError as e:

@@ -21,6 +21,7 @@ from console.engine import risk
 from console.engine.positions import Held
 from console.engine.recorder import Owner, open_entries
 from console.errors import InvalidOrder, OrderNotFound, OrderRejected
+from console.fmt import plain
 from console.storage import events
 from console.storage.journal import JournalEntry
 
@@ -110,8 +111,8 @@ def _place(ctx, config: BotConfig, bot_id: int, side: Side, quantity: Decimal,
         except (InvalidOrder, OrderRejected) as e:  # e.g. the price moved past it meanwhile
             _log(ctx, bot_id, "error", f"{NAMES[kind]} not placed on the exchange: {e}")
             return Exits.FAILED
-    summary = ", ".join(f"{NAMES[o.type]} {o.stop_price}" for o in placed)
-    _log(ctx, bot_id, "order", f"{summary} rest on the exchange for {quantity} {config.symbol}, reduce-only, "
+    summary = ", ".join(f"{NAMES[o.type]} {plain(o.stop_price)}" for o in placed)
+    _log(ctx, bot_id, "order", f"{summary} rest on the exchange for {plain(quantity)} {config.symbol}, reduce-only, "
                                f"triggered on the {TRIGGERS[config.working_type]}")
     return Exits.IN_STEP
 

@@ -1,8 +1,9 @@
 """The one order gateway: the only way the console places, cancels or closes an order.
 
 Bots, the order ticket, OCOs, position closes and the kill switch all come through here, so every
-order is handled alike: it is journaled pending before it is sent (an OCO's list and both legs
-together) and resolved the way ``BinanceClient.place_order`` resolves it: looked up by client
+order is handled alike: its intent is logged before it is sent (an OCO's list and both legs
+together; see ``intents``: a line in the data folder's intent log, moved into the journal behind
+the order) and resolved the way ``BinanceClient.place_order`` resolves it: looked up by client
 id after an unclear answer, never sent twice blindly. Cancelling one leg of an OCO cancels its
 list and journals both legs done. A close made for bots is each bot's own order (owner = the
 bot), so its position stays in step with the account; only what the account holds beyond the
@@ -23,6 +24,7 @@ from decimal import Decimal
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side, Venue, WorkingType
 from console.engine import positions
 from console.engine.clients import Clients
+from console.engine.intents import IntentLog, LoggedJournal
 from console.engine.marketdata import OpenOrders
 from console.engine.reconcile import owner_of, settle
 from console.engine.recorder import LEGS, LIST, DbJournal, Owner, account_of, fee_valuer, open_entries
@@ -70,12 +72,29 @@ class Gateway:
         self._algo_views: dict[int, _Algos] = {}
         self._busy: set[str] = set()
         self._lock = threading.Lock()
+        self.intents = IntentLog.of(db)  # None for a database in memory: journaled in the table at once
 
     # -- journals and clients -----------------------------------------------------------------
-    def journal(self, owner: Owner, *, behind: bool = False) -> DbJournal:
+    def journal(self, owner: Owner, *, behind: bool = False) -> DbJournal | LoggedJournal:
         """The journal of ``owner``; ``behind`` writes the records on the writer thread (bot ticks)."""
-        return DbJournal(self._db, owner, writer=self._writer if behind else None,
-                         value=fee_valuer(self.client(owner)))  # commissions in BNB valued in quote
+        value = fee_valuer(self.client(owner))  # commissions in BNB valued in quote
+        if self.intents is not None:
+            return LoggedJournal(self._db, owner, self.intents, self._writer, behind=behind, value=value)
+        return DbJournal(self._db, owner, writer=self._writer if behind else None, value=value)
+
+    def replay_intents(self) -> int:
+        """Journal the intents a killed process logged but did not move (before reconciling); return how many."""
+        return self.intents.replay(self._db) if self.intents is not None else 0
+
+    def sync_intents(self, on: bool) -> None:
+        """Sync each order's intent to disk before it is sent (``Settings.sync_intents``): a power cut loses none."""
+        if self.intents is not None:
+            self.intents.sync = on
+
+    def move_intents(self) -> None:
+        """Journal now every intent logged and not moved yet (one whose move failed, too)."""
+        if self.intents is not None:
+            self.intents.move(self._db)
 
     def client(self, owner: Owner) -> BinanceClient:
         """The client of ``owner``'s venue, market and account."""
@@ -295,6 +314,7 @@ class Gateway:
         Records still queued are written first; orders being placed or cancelled right now are left alone.
         """
         self._writer.flush()
+        self.move_intents()
         return settle(self._db, self._clients, bot_id=bot_id, venue=venue, raise_temporary=raise_temporary,
                       still_open=self._still_open,
                       skip=lambda e: self._busy_with(e) or (where is not None and not where(e)))
@@ -316,6 +336,7 @@ class Gateway:
 
     # -- helpers ------------------------------------------------------------------------------
     def _entry(self, client_order_id: str) -> JournalEntry | None:
+        self.move_intents()
         try:
             return journal.get(self._db.cursor(), client_order_id)
         except InvalidInput:

@@ -38,8 +38,9 @@ def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None) -> Held:
             received -= t.commission  # a spot buy holds what it received after a fee in the base asset
         signed = received if t.side is Side.BUY else -t.quantity
         if opening:
-            entries += 1
-            last_entry = t.ts
+            if not t.adjustment:  # an entry the bot made, not a difference assigned to its book
+                entries += 1
+                last_entry = t.ts
             cost += t.price * received
             quantity += signed
         else:

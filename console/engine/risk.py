@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from console.domain import BotConfig, Market, Sizing
+from console.domain import BotConfig, Market, Sizing, split_symbol
+from console.fmt import money
 
 
 def entry_notional(config: BotConfig, *, free_quote: Decimal, exposure: Decimal) -> Decimal:
@@ -34,7 +35,8 @@ def daily_limit_reason(config: BotConfig, *, trades_today: int, pnl_today: Decim
         )
     if pnl_today <= -config.max_daily_loss:
         return (
-            f"daily loss {-pnl_today} reached the limit {config.max_daily_loss}; "
+            f"daily loss {money(-pnl_today, split_symbol(config.symbol)[1])} reached the limit "
+            f"{money(config.max_daily_loss, split_symbol(config.symbol)[1])}; "
             "resumes at 00:00 UTC (raise max_daily_loss to continue today)"
         )
     return None

@@ -17,12 +17,14 @@ Decisions:
 from __future__ import annotations
 
 from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pandas as pd
 
+from console import fmt
 from console.domain import BotConfig, BotState, Market, OrderRequest, OrderStatus, OrderType, Side, split_symbol
 from console.engine import futures_exits, positions, risk
 from console.engine.clients import Clients
@@ -31,7 +33,8 @@ from console.engine.gateway import Gateway
 from console.engine.marketdata import MarketData, OpenOrders
 from console.engine.recorder import DbJournal, Owner, open_entries
 from console.engine.writer import Writer
-from console.engine.strategies import Action, PositionView, get_strategy
+from console.engine import entry_candles
+from console.engine.strategies import Action, PositionView, bot_params, get_strategy
 from console.errors import InvalidOrder, OrderRejected
 from console.exchange.client import BinanceClient
 from console.exchange.futures import FuturesClient
@@ -52,6 +55,8 @@ class Runtime:
     entry_price: Decimal | None = None
     banned_until: datetime | None = None  # the venue ban last logged for this bot
     protected_at: pd.Timestamp | None = None  # the candle at which an exit was last placed again
+    # Set once the writer has written what the bot's last tick left behind it (None: not known).
+    written: threading.Event | None = None
 
 
 @dataclass
@@ -74,10 +79,11 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     client = ctx.clients.get(config.venue, config.market, config.account)
     owner = Owner(config.venue, config.market, config.account, bot_id)
     book = DbJournal(ctx.db, owner, writer=ctx.writer)
-    ctx.writer.flush()  # decide from a store that holds every fill already answered
+    _await_own_records(ctx, runtime)  # decide from a store that holds every fill already answered
 
-    ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
-    _follow_partial_fills(ctx, client, owner, bot_id)
+    if open_entries(ctx.db, bot_id=bot_id):  # else nothing to settle, and no resting order to follow
+        ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
+        _follow_partial_fills(ctx, client, owner, bot_id)
     key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
     candles = ctx.market_data.candles(key, client.candles, cycle)
     if candles.empty:
@@ -118,15 +124,18 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     runtime.last_candle = last_ts
 
     strategy = get_strategy(config.strategy)
-    params = strategy.validate(config.params)
+    params = bot_params(config)
     now = datetime.fromtimestamp(ctx.clock(), tz=timezone.utc)
+    last_entry = held.last_entry_at
+    if strategy.timed_entries:  # DCA times its entries on candle time
+        last_entry = entry_candles.last(ctx.db, bot_id) or last_entry
     view = PositionView(quantity=held.quantity, entry_price=held.entry_price,
-                        last_entry_at=held.last_entry_at, entries=held.entries)
+                        last_entry_at=last_entry, entries=held.entries)
     signal = strategy.signal(candles, params, view, now)
     runtime.last_signal = f"{signal.action.value}: {signal.reason}"
     if signal.action is Action.HOLD:
         return
-    _log(ctx.db, bot_id, "signal", runtime.last_signal)
+    _log_behind(ctx, bot_id, "signal", runtime.last_signal)  # not in the order's way
 
     long, short = held.quantity > 0, held.quantity < 0
     if signal.action is Action.BUY:
@@ -155,7 +164,7 @@ def _enter(ctx, client: BinanceClient, book, config: BotConfig, bot_id, side: Si
     exposure = abs(held.quantity) * price
     notional = risk.entry_notional(config, free_quote=free_quote, exposure=exposure)
     if notional <= 0:
-        _log(ctx.db, bot_id, "skipped", f"position limit {config.max_position_quote} {quote} reached")
+        _log(ctx.db, bot_id, "skipped", f"position limit {fmt.money(config.max_position_quote, quote)} reached")
         return
     if isinstance(client, FuturesClient):
         client.prepare_futures(config.symbol, config.leverage)
@@ -165,7 +174,9 @@ def _enter(ctx, client: BinanceClient, book, config: BotConfig, bot_id, side: Si
         request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
                                quote_quantity=notional)
     order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
-    runtime.last_order = f"{order.side.value} {order.filled} {config.symbol} @ {order.average_price}"
+    runtime.last_order = _filled(client, config, order)
+    if order.filled > 0 and runtime.last_candle is not None and get_strategy(config.strategy).timed_entries:
+        entry_candles.record(ctx.db, bot_id, runtime.last_candle)
     if config.market is Market.SPOT and (config.take_profit_pct or config.stop_loss_pct):
         base, _ = split_symbol(config.symbol)
         received = order.filled - sum((a for asset, a in order.commissions if asset == base), Decimal(0))
@@ -175,6 +186,22 @@ def _enter(ctx, client: BinanceClient, book, config: BotConfig, bot_id, side: Si
         now_held = positions.of_bot(ctx.db.cursor(), bot_id, config)
         if futures_exits.sync(ctx, client, config, bot_id, now_held) is Exits.PASSED:
             _close(ctx, client, book, config, bot_id, now_held, price, "take-profit / stop-loss passed at the entry")
+
+
+def mark_written(ctx: Context, runtime: Runtime) -> None:
+    """Note when the writer has written what this bot's tick submitted so far (it writes in order)."""
+    done = threading.Event()
+    ctx.writer.submit(done.set)
+    runtime.written = done
+
+
+def _await_own_records(ctx: Context, runtime: Runtime) -> None:
+    """Wait for the bot's own records behind the writer, not for every other bot's: a bot's
+    position comes from its own trades. A first tick waits for everything queued."""
+    if runtime.written is None:
+        ctx.writer.flush()
+    else:
+        runtime.written.wait()
 
 
 def _follow_partial_fills(ctx, client, owner: Owner, bot_id: int) -> None:
@@ -218,13 +245,15 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, en
     except (InvalidOrder, OrderRejected) as e:  # e.g. the price already passed the take-profit
         _log(ctx.db, bot_id, "error", f"OCO not placed: {e}")
         return
-    _log(ctx.db, bot_id, "order", f"OCO sell {oco.take_profit.quantity}: take-profit {tp:.2f}, stop-loss {sl:.2f}")
+    rules = client.rules(config.symbol)
+    _log(ctx.db, bot_id, "order", f"OCO sell {fmt.qty(oco.take_profit.quantity, rules)}: take-profit "
+                                  f"{fmt.price(tp, rules)}, stop-loss {fmt.price(sl, rules)}")
 
 
 def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str) -> None:
     if config.market is Market.SPOT:
-        ctx.gateway.cancel_bot_orders(bot_id)  # an OCO as a list: both legs journaled done
-        ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
+        if ctx.gateway.cancel_bot_orders(bot_id):  # an OCO as a list: both legs journaled done
+            ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
         held = positions.of_bot(ctx.db.cursor(), bot_id, config)
         # the OCO may have filled just before its cancel: what is left of it is dust, not a position
         if held.quantity <= 0 or positions.is_dust(held.quantity, price, client.rules(config.symbol)):
@@ -239,7 +268,7 @@ def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: st
                            quantity=abs(held.quantity), reduce_only=_reduces(client, config, held),
                            keep_remainder=True)
     order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
-    _log(ctx.db, bot_id, "order", f"closed {order.filled} {config.symbol} @ {order.average_price}: {reason}")
+    _log_behind(ctx, bot_id, "order", f"closed {_filled(client, config, order, side=False)}: {reason}")
 
 
 def _reduces(client: BinanceClient, config: BotConfig, held) -> bool:
@@ -270,3 +299,15 @@ def _exit_hit(config: BotConfig, held, price: Decimal) -> bool:
 def _log(db: Database, bot_id: int, kind: str, message: str) -> None:
     with db.transaction() as cur:
         events.log(cur, bot_id, kind, message)
+
+
+def _log_behind(ctx: Context, bot_id: int, kind: str, message: str) -> None:
+    """Log an event on the writer, in order with the records of the bot's orders."""
+    ctx.writer.submit(lambda: _log(ctx.db, bot_id, kind, message))
+
+
+def _filled(client, config: BotConfig, order, *, side: bool = True) -> str:
+    """What an order filled, as a trader reads it: ``buy 0.01065 BTC/USDT @ 94034.35``."""
+    rules = client.rules(config.symbol)
+    price = f" @ {fmt.price(order.average_price, rules)}" if order.average_price else ""
+    return f"{order.side.value + ' ' if side else ''}{fmt.qty(order.filled, rules)} {config.symbol}{price}"

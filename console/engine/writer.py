@@ -1,9 +1,11 @@
-"""Write an executed order's record behind the order path, on one thread.
+"""Write an order's journal entry and its record behind the order path, on one thread, in order.
 
-Safe because the intent is already durable: the journal entry was written as pending before
-the order was sent. If the process dies before the record is written, start-up reconciliation
-finds the pending entry, looks the order up on the exchange and records it then, once.
-Readers that decide from the store (a bot's next tick) call ``flush`` first.
+Safe because the intent is already durable: it was logged (``engine.intents``) before the order
+was sent. The writer first moves the intent into the journal as pending, then writes the
+order's record; it runs its work in the order submitted, so the record always finds its entry.
+If the process dies before either is written, start-up replays the intent log and
+reconciliation finds the pending entry, looks the order up on the exchange and records it then,
+once. Readers that decide from the store (a bot's next tick) call ``flush`` first.
 """
 from __future__ import annotations
 

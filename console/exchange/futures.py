@@ -30,7 +30,10 @@ from console.exchange.retry import Unresolved
 # through ccxt's implicit methods with exactly the parameters of Binance's spec (the official SDK's
 # new_algo_order / query_algo_order / cancel_algo_order / current_all_algo_open_orders): Binance
 # answers an unknown parameter with -1104.
-ALGO_TYPES = {OrderType.STOP_MARKET: "STOP_MARKET", OrderType.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET"}
+ALGO_TYPES = {OrderType.STOP_MARKET: "STOP_MARKET", OrderType.TAKE_PROFIT_MARKET: "TAKE_PROFIT_MARKET",
+              OrderType.STOP: "STOP", OrderType.TAKE_PROFIT: "TAKE_PROFIT"}
+ALGO_KINDS = {name: kind for kind, name in ALGO_TYPES.items()}
+LIMIT_ALGOS = (OrderType.STOP, OrderType.TAKE_PROFIT)  # placed as a limit order at ``price`` when triggered
 WORKING_TYPES = {WorkingType.MARK_PRICE: "MARK_PRICE", WorkingType.CONTRACT_PRICE: "CONTRACT_PRICE"}
 # Until the triggered order is known the algo status alone tells; FINISHED without one executed nothing.
 ALGO_STATUSES = {
@@ -60,6 +63,7 @@ class FuturesClient(BinanceClient):
         self._leverage: dict[str, int] = {}  # set by this client
         self._leverage_caps: dict[str, int] = {}
         self._symbol_configs: dict[str, tuple[int, bool]] = {}  # as the exchange had them
+        self._brackets: dict[str, list[tuple[Decimal, Decimal, Decimal]]] = {}  # (cap, ratio, amount)
 
     def ccxt_symbol(self, symbol: str) -> str:
         """The linear perpetual of ``symbol`` as ccxt names it (BTC/USDT:USDT)."""
@@ -86,6 +90,7 @@ class FuturesClient(BinanceClient):
     def max_leverage(self, symbol: str) -> int:
         """The highest leverage the symbol's first notional bracket allows."""
         if symbol not in self._leverage_caps:
+            self.rules(symbol)  # loads the markets; an unlisted symbol is refused with the fix
             market_id = self.market_id(symbol)
             raw = self.transport.read("fetch_leverage_tiers", self.exchange.fapiPrivateGetLeverageBracket,
                                       {"symbol": market_id})
@@ -95,6 +100,27 @@ class FuturesClient(BinanceClient):
                 raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
             self._leverage_caps[symbol] = max(int(b["initialLeverage"]) for b in brackets)
         return self._leverage_caps[symbol]
+
+    def maintenance(self, symbol: str, notional: Decimal) -> tuple[Decimal, Decimal]:
+        """(maintenance margin ratio, maintenance amount) of the leverage bracket that holds ``notional``.
+
+        The brackets are asked once per symbol; a notional beyond the last cap gets the last bracket.
+        """
+        if symbol not in self._brackets:
+            self.rules(symbol)
+            market_id = self.market_id(symbol)
+            raw = self.transport.read("fetch_leverage_tiers", self.exchange.fapiPrivateGetLeverageBracket,
+                                      {"symbol": market_id})
+            rows = raw if isinstance(raw, list) else [raw]
+            brackets = next((r.get("brackets") or [] for r in rows if r.get("symbol") == market_id), [])
+            if not brackets:
+                raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
+            self._brackets[symbol] = sorted(
+                ((dec0(b.get("notionalCap")), dec0(b.get("maintMarginRatio")), dec0(b.get("cum"))) for b in brackets),
+                key=lambda b: b[0])
+        table = self._brackets[symbol]
+        cap, ratio, amount = next((b for b in table if notional <= b[0]), table[-1])
+        return ratio, amount
 
     def prepare_futures(self, symbol: str, leverage: int) -> None:
         """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
@@ -154,34 +180,47 @@ class FuturesClient(BinanceClient):
 
     def place_algo(self, request: OrderRequest, working_type: WorkingType = WorkingType.MARK_PRICE, *,
                    journal: OrderJournal) -> Order:
-        """Rest a STOP_MARKET or TAKE_PROFIT_MARKET order in the algo order service; return it (open).
+        """Rest a STOP_MARKET or TAKE_PROFIT_MARKET order (or STOP / TAKE_PROFIT, a limit order at
+        ``request.price`` once triggered) in the algo order service; return it (open).
 
         ``request.stop_price`` is the trigger; ``request.reduce_only`` makes it reduce-only. The
         trigger goes to the tick on the side that never exits worse than asked: up for a sell, down
-        for a buy. The order is journaled pending by its client algo id before it is sent; a lost
+        for a buy; a stop's limit price fills at least as easily as asked, a take-profit's never
+        below (a sell) or above (a buy) it. The order is journaled pending by its client algo id before it is sent; a lost
         answer is resolved by looking it up by that id (see BinanceClient.place_order).
         """
         if not request.type.is_conditional or request.quantity is None or request.stop_price is None:
             raise InvalidOrder("a conditional order is a stop_market or take_profit_market with a quantity and a "
                                "trigger (stop) price; set all three")
+        limit_kind = request.type in LIMIT_ALGOS
+        if limit_kind and request.price is None:
+            raise InvalidOrder(f"a {request.type.value.replace('_', '-')} limit order needs a limit price; set it")
         rules = self.rules(request.symbol)
         verb = request.side.value
-        qty = normalize_quantity(rules, request.quantity, market_order=True, verb=verb)
-        label = "stop price" if request.type is OrderType.STOP_MARKET else "take-profit price"
-        trigger = normalize_price(rules, request.stop_price,
-                                  Rounding.UP if request.side is Side.SELL else Rounding.DOWN, label)
+        sell = request.side is Side.SELL
+        qty = normalize_quantity(rules, request.quantity, market_order=not limit_kind, verb=verb)
+        stop_kind = request.type in (OrderType.STOP_MARKET, OrderType.STOP)
+        label = "stop price" if stop_kind else "take-profit price"
+        trigger = normalize_price(rules, request.stop_price, Rounding.UP if sell else Rounding.DOWN, label)
+        limit = None
+        if limit_kind:
+            assert request.price is not None
+            limit = normalize_price(rules, request.price,
+                                    Rounding.DOWN if sell == stop_kind else Rounding.UP, "limit price")
         price = self.reference_price(request.symbol)
         if _fires(request.type, request.side, trigger, price):
             raise InvalidOrder(f"the {label} {plain(trigger)} on {request.symbol} is already passed (price "
                                f"{plain(price)}): it would trigger at once; close the position at market instead")
         cid = self._client_id(request.client_order_id)
         self._check_gate()
-        request = replace(request, quantity=qty, stop_price=trigger, client_order_id=cid)
+        request = replace(request, quantity=qty, stop_price=trigger, price=limit, client_order_id=cid)
         journal.pending(cid, request)
         params = {"algoType": "CONDITIONAL", "symbol": self.market_id(request.symbol),
                   "side": request.side.value.upper(), "type": ALGO_TYPES[request.type], "quantity": plain(qty),
                   "triggerPrice": plain(trigger), "workingType": WORKING_TYPES[working_type],
                   "clientAlgoId": cid, "recvWindow": self.order_window_ms}
+        if limit is not None:
+            params.update(price=plain(limit), timeInForce="GTC")
         if request.reduce_only:
             params["reduceOnly"] = "true"
 
@@ -265,16 +304,18 @@ class FuturesClient(BinanceClient):
 def parse_algo(raw: dict, symbol: str) -> Order:
     """An algo order answer as an Order: the client algo id, the algo id, the trigger as stop price.
 
-    Limit and trailing kinds (placed elsewhere) are reported as the market kind of their family.
+    Trailing kinds (placed elsewhere) are reported as the market kind of their family.
     """
     kind = str(raw.get("orderType") or raw.get("type") or "").upper()
+    family = OrderType.TAKE_PROFIT_MARKET if kind.startswith("TAKE_PROFIT") else OrderType.STOP_MARKET
     return Order(
         client_order_id=str(raw.get("clientAlgoId") or ""),
         exchange_order_id=str(raw.get("algoId") or ""),
         symbol=symbol,
         market=Market.FUTURES,
         side=Side(str(raw.get("side")).lower()),
-        type=OrderType.TAKE_PROFIT_MARKET if kind.startswith("TAKE_PROFIT") else OrderType.STOP_MARKET,
+        type=ALGO_KINDS.get(kind, family),
+        price=_positive_price(raw.get("price")) if kind in ("STOP", "TAKE_PROFIT") else None,
         status=ALGO_STATUSES.get(str(raw.get("algoStatus", "")).upper(), OrderStatus.UNKNOWN),
         quantity=dec0(raw.get("quantity")),
         stop_price=dec(raw.get("triggerPrice")),
@@ -283,7 +324,12 @@ def parse_algo(raw: dict, symbol: str) -> Order:
     )
 
 
+def _positive_price(raw: Any) -> Decimal | None:
+    found = dec(raw)
+    return found if found is not None and found > 0 else None
+
+
 def _fires(kind: OrderType, side: Side, trigger: Decimal, price: Decimal) -> bool:
     """Whether a conditional order would trigger at ``price`` (a buy stop above, a sell stop below)."""
-    rising = (kind is OrderType.STOP_MARKET) == (side is Side.BUY)
+    rising = (kind in (OrderType.STOP_MARKET, OrderType.STOP)) == (side is Side.BUY)
     return price >= trigger if rising else price <= trigger

@@ -12,6 +12,7 @@ from console.errors import InsufficientBalance, InvalidOrder
 from console.exchange.precision import (
     Rounding,
     SymbolRules,
+    amount_of,
     check_notional,
     check_price_band,
     check_quote_amount,
@@ -87,15 +88,18 @@ def plan_order(request: OrderRequest, rules: SymbolRules, reference_price: Decim
     sell = request.side is Side.SELL
     price, stop = reference_price, None
     params: dict[str, Any] = {}
-    if request.type in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT):
+    if request.type in (OrderType.LIMIT, OrderType.LIMIT_MAKER, OrderType.STOP_LOSS_LIMIT,
+                        OrderType.TAKE_PROFIT_LIMIT):
         if request.price is None:
             raise InvalidOrder(f"a {request.type.value} order needs a price in {rules.quote}")
-        if request.type is OrderType.STOP_LOSS_LIMIT:
+        if request.type in (OrderType.STOP_LOSS_LIMIT, OrderType.TAKE_PROFIT_LIMIT):
             if request.stop_price is None:
-                raise InvalidOrder(f"a stop-loss limit order needs a stop price in {rules.quote}")
-            # a sell stop triggers no later than asked and its limit fills no worse than asked; mirrored for buys
-            stop = normalize_price(rules, request.stop_price, Rounding.UP if sell else Rounding.DOWN, "stop price")
-            price = normalize_price(rules, request.price, Rounding.DOWN if sell else Rounding.UP)
+                raise InvalidOrder(f"a {request.type.value.replace('_', ' ')} order needs a stop price in {rules.quote}")
+            # a sell stop triggers no later than asked and its limit fills no worse than asked; mirrored for
+            # buys, and for a take-profit, which triggers on the way up for a sell
+            up = sell == (request.type is OrderType.STOP_LOSS_LIMIT)
+            stop = normalize_price(rules, request.stop_price, Rounding.UP if up else Rounding.DOWN, "stop price")
+            price = normalize_price(rules, request.price, Rounding.DOWN if up else Rounding.UP)
             params["stopPrice"] = plain(stop)
             params["timeInForce"] = "GTC"
         else:
@@ -161,8 +165,10 @@ def _require(preview: OrderPreview, rules: SymbolRules, held: dict[str, Balance]
     if need > free:
         short = need - free
         raise InsufficientBalance(
-            f"{preview.side.value} {plain(preview.quantity)} {rules.base} on {preview.symbol} needs {plain(need)} "
-            f"{asset} of free {what}, {plain(free)} is free: short by {plain(short)} {asset}; deposit or trade less",
+            f"{preview.side.value} {plain(preview.quantity)} {rules.base} on {preview.symbol} needs "
+            f"{amount_of(rules, need, asset, up=True)} of free {what}, "
+            f"{amount_of(rules, free, asset, up=False)} is free: short by {amount_of(rules, short, asset, up=True)}; "
+            "deposit or trade less",
             shortfall=short, asset=asset)
     return free
 

@@ -43,6 +43,7 @@ TYPES = {
     "LIMIT": OrderType.LIMIT,
     "LIMIT_MAKER": OrderType.LIMIT_MAKER,
     "STOP_LOSS_LIMIT": OrderType.STOP_LOSS_LIMIT,
+    "TAKE_PROFIT_LIMIT": OrderType.TAKE_PROFIT_LIMIT,
     "STOP_LOSS": OrderType.STOP_LOSS_LIMIT,
     "STOP": OrderType.STOP_LOSS_LIMIT,
 }
@@ -51,6 +52,7 @@ BINANCE_TYPES = {
     OrderType.LIMIT: "limit",
     OrderType.LIMIT_MAKER: "LIMIT_MAKER",
     OrderType.STOP_LOSS_LIMIT: "STOP_LOSS_LIMIT",
+    OrderType.TAKE_PROFIT_LIMIT: "TAKE_PROFIT_LIMIT",
 }
 TIMEFRAME_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 

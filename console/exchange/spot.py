@@ -17,6 +17,7 @@ from console.exchange.orders import OrderPreview, Plan, balances_after, check_sp
 from console.exchange.parse import parse_order
 from console.exchange.precision import (
     Rounding,
+    amount_of,
     check_notional,
     check_price_band,
     check_remainder,
@@ -126,8 +127,10 @@ class SpotClient(BinanceClient):
         free = held.free if held else Decimal(0)
         if qty > free:
             raise InsufficientBalance(
-                f"an OCO sell of {plain(qty)} {rules.base} needs that much free; {plain(free)} is free: short by "
-                f"{plain(qty - free)} {rules.base}; sell less", shortfall=qty - free, asset=rules.base)
+                f"an OCO sell of {plain(qty)} {rules.base} needs that much free; "
+                f"{amount_of(rules, free, rules.base, up=False)} is free: short by "
+                f"{amount_of(rules, qty - free, rules.base, up=True)}; sell less",
+                shortfall=qty - free, asset=rules.base)
         list_id = self._client_id(client_order_id)
         tp_id, sl_id = (self._client_id(list_id + suffix) for suffix in LEG_SUFFIXES)
         self._check_gate()

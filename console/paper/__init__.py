@@ -12,6 +12,7 @@
 
 Modules: ``server`` (PaperExchange), ``handler`` (HTTP), ``routes`` / ``public`` / ``spot_api`` /
 ``futures_api`` (endpoints), ``book`` / ``spot`` / ``futures`` / ``algo`` (accounts and matching),
+``settlement`` (USD-M funding, isolated liquidation, income records; formulas in console.futures_model),
 ``rules`` (filters), ``feed`` (prices), ``faults`` (fault injection, request stats), ``store``
 (the durable journal), ``protocol`` (Binance errors and number formats).
 """

@@ -3,6 +3,10 @@
 Every feed has native candles on a virtual timeline; a price inside a candle walks
 open -> low/high -> high/low -> close at thirds of the candle, so klines of any interval
 are resampled from the same path the exchange fills against. ``set_price`` pins a symbol.
+
+Every feed also has a USD-M funding-rate series: Binance's 8-hour grid (00:00, 08:00, 16:00
+UTC of the feed's time) at ``DEFAULT_FUNDING_RATE`` (0.01 %, Binance's rate with a zero premium),
+unless a replay is given recorded rates (``ReplayFeed(funding=...)``).
 """
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ import zlib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+
+from console.futures_model import DEFAULT_FUNDING_RATE, funding_times
 
 Clock = Callable[[], float]
 Candle = tuple[int, float, float, float, float, float]  # open ms, o, h, l, c, volume
@@ -91,6 +97,18 @@ class Feed:
     def virtual_ms(self) -> int:
         """The feed's own time (equals wall time unless replaying faster)."""
         return int(self.clock() * 1000)
+
+    def price_at(self, symbol: str, at_ms: int) -> Decimal:
+        """The price of a raw symbol at feed time ``at_ms`` on the candle path (a pinned price if pinned)."""
+        pinned = self._pinned.get(symbol)
+        if pinned is not None:
+            return pinned
+        with self._lock:
+            return to_decimal(self._path(symbol, at_ms))
+
+    def funding_rates(self, symbol: str, start_ms: int, end_ms: int) -> list[tuple[int, Decimal]]:
+        """The funding times of a raw symbol in (start_ms, end_ms] of feed time, with their rates."""
+        return [(t, DEFAULT_FUNDING_RATE) for t in funding_times(start_ms, end_ms)]
 
     def candles(self, symbol: str) -> list[Candle]:
         raise NotImplementedError
@@ -203,13 +221,15 @@ class ReplayFeed(Feed):
     The file's timestamps are shifted so that candle ``history`` (default: half the file, at most
     1000) opens at the start time: klines have that much history, and the rest unfolds at speed.
     Other symbols follow the same path scaled from their base price, unless ``symbols`` maps a
-    symbol to its own scale factor.
+    symbol to its own scale factor. ``funding`` is a recorded funding-rate CSV
+    (``fundingTime,symbol,fundingRate``, the columns of Binance's /fapi/v1/fundingRate answer): its times are shifted with the candles and its symbols pay those rates only; every
+    other symbol pays the default rate on the 8-hour grid.
     """
 
     kind = "replay"
 
     def __init__(self, path: Path, speed: float = 60.0, symbols: Mapping[str, float] | None = None,
-                 clock: Clock | None = None, history: int | None = None) -> None:
+                 clock: Clock | None = None, history: int | None = None, funding: Path | None = None) -> None:
         super().__init__(clock)
         self.path = Path(path)
         self.speed = float(speed)
@@ -226,6 +246,8 @@ class ReplayFeed(Feed):
         self.own_symbol = next((part for part in self.path.stem.split("_") if part.endswith(("USDT", "BUSD", "USD"))), "")
         self._scales = dict(symbols or {})
         self._scaled: dict[str, list[Candle]] = {}
+        self.shift_ms = shift
+        self._funding = _load_funding(Path(funding), shift) if funding is not None else {}
 
     def describe(self) -> str:
         return f"replay of {self.path.name} at {self.speed:g}x"
@@ -240,6 +262,14 @@ class ReplayFeed(Feed):
             return 1.0
         return base_price(symbol) / self._anchor_close
 
+    def funding_rates(self, symbol: str, start_ms: int, end_ms: int) -> list[tuple[int, Decimal]]:
+        recorded = self._funding.get(symbol)
+        if recorded is None:
+            return super().funding_rates(symbol, start_ms, end_ms)
+        lo = bisect.bisect_right(recorded, (start_ms, Decimal("Infinity")))
+        hi = bisect.bisect_right(recorded, (end_ms, Decimal("Infinity")))
+        return recorded[lo:hi]
+
     def candles(self, symbol: str) -> list[Candle]:
         series = self._scaled.get(symbol)
         if series is None:
@@ -247,6 +277,15 @@ class ReplayFeed(Feed):
             series = [(t, o * k, h * k, low * k, c * k, v / k) for t, o, h, low, c, v in self._base]
             self._scaled[symbol] = series
         return series
+
+
+def _load_funding(path: Path, shift_ms: int) -> dict[str, list[tuple[int, Decimal]]]:
+    """Recorded funding rates per symbol, their times shifted by ``shift_ms``, oldest first."""
+    out: dict[str, list[tuple[int, Decimal]]] = {}
+    with path.open() as f:
+        for row in csv.DictReader(f):
+            out.setdefault(row["symbol"], []).append((int(row["fundingTime"]) + shift_ms, Decimal(row["fundingRate"])))
+    return {symbol: sorted(rows) for symbol, rows in out.items()}
 
 
 class LiveFeed(Feed):
@@ -283,6 +322,10 @@ class LiveFeed(Feed):
     def range(self, symbol: str, start_ms: int, end_ms: int) -> tuple[Decimal, Decimal, bool]:
         price = self.price(symbol)
         return price, price, False
+
+    def price_at(self, symbol: str, at_ms: int) -> Decimal:
+        """The current price: a live feed keeps no path (funding settles at the price of the moment)."""
+        return self.price(symbol)
 
     def klines(self, symbol: str, interval_ms: int, start_ms: int | None = None, end_ms: int | None = None,
                limit: int = 500) -> list[tuple[int, float, float, float, float, float]]:

@@ -1,4 +1,7 @@
-"""The USD-M account: wallet, one-way positions with leverage, cross or isolated margin."""
+"""The USD-M account: wallet, one-way positions with leverage, cross or isolated margin.
+
+Open positions pay funding and isolated ones are liquidated as the feed moves (console.paper.settlement).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +14,7 @@ from console.paper.protocol import (
     ApiError, bad_request, margin_insufficient, mandatory, parse_decimal, parse_int, round8, unknown_order,
 )
 from console.paper.rules import SymbolRules, maint_margin_ratio, max_leverage, max_notional
+from console.paper.settlement import Settlement
 
 TAKER = Decimal("0.0005")
 MAKER = Decimal("0.0002")
@@ -47,15 +51,18 @@ class FuturesBook(Book):
         self.positions: dict[str, Position] = {}
         self.algos = AlgoOrders(self)
         self.marks: dict[str, Decimal] = {}  # mark prices pinned apart from the feed (tests)
+        self.settlement = Settlement(self)
 
     def account_doc(self) -> dict[str, Any]:
         return {"wallet": str(self.wallet), "positions": [p.doc() for p in self.positions.values()],
-                "algos": [o.doc() for o in self.algos.orders.values()], "next_algo_id": self.algos.next_id}
+                "algos": [o.doc() for o in self.algos.orders.values()], "next_algo_id": self.algos.next_id,
+                "settlement": self.settlement.doc()}
 
     def load_account(self, doc: dict[str, Any]) -> None:
         self.wallet = Decimal(doc["wallet"])
         self.algos.orders = {a["algo_id"]: AlgoOrder.from_doc(a) for a in doc.get("algos", [])}
         self.algos.next_id = doc.get("next_algo_id", self.algos.next_id)
+        self.settlement.load(doc.get("settlement"))
         self.positions = {}
         for p in doc["positions"]:
             self.positions[p["symbol"]] = Position(
@@ -91,6 +98,13 @@ class FuturesBook(Book):
             return pos.isolated_wallet
         return abs(pos.amount) * self.mark(pos.symbol) / pos.leverage
 
+    def maint_margin(self, pos: Position) -> Decimal:
+        """The position's maintenance margin at the mark price."""
+        if not pos.amount:
+            return ZERO
+        notional = abs(pos.amount) * self.mark(pos.symbol)
+        return notional * maint_margin_ratio(pos.symbol, notional)
+
     def order_margin(self) -> Decimal:
         total = ZERO
         for order in self.open_orders(None):
@@ -107,8 +121,7 @@ class FuturesBook(Book):
         position_im = sum((self.position_margin(p) for p in self.positions.values()), ZERO)
         cross_im = sum((self.position_margin(p) for p in self.positions.values() if not p.isolated), ZERO)
         order_im = self.order_margin()
-        maint = sum((abs(p.amount) * self.mark(p.symbol) * maint_margin_ratio(p.symbol, abs(p.amount) * self.mark(p.symbol))
-                     for p in self.positions.values() if p.amount), ZERO)
+        maint = sum((self.maint_margin(p) for p in self.positions.values() if p.amount), ZERO)
         cross_wallet = self.wallet - isolated_wallets
         available = cross_wallet + cross_unpnl - cross_im - order_im
         return {"wallet": self.wallet, "unrealized": unpnl, "margin_balance": self.wallet + unpnl,
@@ -118,7 +131,9 @@ class FuturesBook(Book):
 
     # placing ----------------------------------------------------------------------------------
     def watched_symbols(self) -> set[str]:
-        return super().watched_symbols() | self.algos.symbols()
+        """Symbols with resting or conditional orders, or an open position (funding, liquidation)."""
+        held = {symbol for symbol, pos in self.positions.items() if pos.amount}
+        return super().watched_symbols() | self.algos.symbols() | held
 
     def new_order(self, params: dict[str, str], at: Decimal | None = None) -> Order:
         """Validate and place one order; raise ApiError as Binance would.
@@ -224,6 +239,9 @@ class FuturesBook(Book):
                 pos.isolated_wallet = ZERO
         else:
             opening = qty
+        if opening and not pos.amount:
+            self.watch(rules.symbol)  # follow its path (liquidation) and its funding from now
+            self.settlement.opened(rules.symbol)
         if opening:
             total = abs(pos.amount) + opening
             pos.entry = (abs(pos.amount) * pos.entry + opening * price) / total
@@ -289,11 +307,19 @@ class FuturesBook(Book):
             return
         rules = self.rules.get(symbol)
         low, high, continuous, moved = self.path(symbol)
+        settlement = self.settlement
+        settlement.pay_funding(symbol)  # the position as it stood at the funding times passed
+        held = self.positions[symbol].amount if symbol in self.positions else ZERO
+        if settlement.due(symbol, low, high, before_stops=True):
+            settlement.liquidate(symbol)
         for order_id in list(self.resting.get(symbol, [])):
             order = self.orders[order_id]
             if order.is_open and (moved or self.partial_fills is None) and self.crossed(rules, order, low, high):
                 self._fill(rules, order, order.price, maker=True, qty=self.part(rules, order))
         self.algos.match(symbol, low, high, continuous)
+        after = self.positions[symbol].amount if symbol in self.positions else ZERO
+        if held and after and (held > 0) == (after > 0) and settlement.due(symbol, low, high, before_stops=False):
+            settlement.liquidate(symbol)  # a position opened on this range is not judged on its earlier prices
 
     def reset(self) -> None:
         self.__init__(self.rules, self.feed, self.clock, starting=self.starting)  # type: ignore[misc]

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from console.paper.algo import AlgoOrder
 from console.paper.book import Order, Trade
 from console.paper.futures import Position
-from console.paper.protocol import fmt, fmt8, parse_int
+from console.paper.protocol import bad_request, fmt, fmt8, parse_int
 from console.paper.rules import leverage_brackets, maint_margin_ratio, max_notional
+from console.paper.settlement import income_rows
 
 if TYPE_CHECKING:
     from console.paper.server import PaperExchange
@@ -62,10 +63,8 @@ class _Risk:
             self.notional = p.amount * self.mark
             self.unpnl = self.book.unrealized(p)
             self.initial = self.book.position_margin(p)
-            mmr = maint_margin_ratio(p.symbol, abs(self.notional))
-            self.maint = abs(self.notional) * mmr
-            direction = 1 if p.amount > 0 else -1
-            self.liq = max(zero, p.entry * (1 - direction * (1 / Decimal(p.leverage) - mmr)))
+            self.maint = abs(self.notional) * maint_margin_ratio(p.symbol, abs(self.notional))
+            self.liq = self.book.settlement.liquidation_price(p)
         self.isolated_margin = p.isolated_wallet + (self.unpnl if p.isolated else 0)
 
     @cached_property
@@ -234,6 +233,52 @@ def all_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> An
 
 def user_trades(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
     return [trade_json(t) for t in ex.futures.trade_history(params)]
+
+
+WEEK_MS = 7 * 86_400_000
+
+
+def income(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v1/income: funding fees, realised PnL, commissions and liquidation clearances,
+    oldest first; without a time window the last 7 days."""
+    symbol = params.get("symbol")
+    if symbol:
+        symbol = ex.futures.rules.get(symbol).symbol
+    kind = params.get("incomeType")
+    limit = parse_int(params, "limit", 100) or 100
+    if not 1 <= limit <= 1000:
+        raise bad_request(-1130, "Invalid data sent for a parameter.")
+    start, end = parse_int(params, "startTime"), parse_int(params, "endTime")
+    if start is None and end is None:
+        start = ex.now_ms() - WEEK_MS
+    rows = [r for r in income_rows(ex.futures) if (not symbol or r["symbol"] == symbol)
+            and (not kind or r["incomeType"] == kind) and (start is None or r["time"] >= start)
+            and (end is None or r["time"] <= end)]
+    return rows[:limit] if params.get("startTime") is not None else rows[-limit:]
+
+
+FORCE_ORDER_FIELDS = ("orderId", "symbol", "status", "clientOrderId", "price", "avgPrice", "origQty", "executedQty",
+                      "cumQuote", "timeInForce", "type", "reduceOnly", "closePosition", "side", "positionSide",
+                      "stopPrice", "workingType", "origType", "time", "updateTime")
+
+
+def force_orders(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:
+    """GET /fapi/v1/forceOrders: the liquidation-engine orders (client id ``autoclose-``), newest
+    last; ADL never happens here. Without startTime, the 7 days before endTime (or now)."""
+    symbol = params.get("symbol")
+    if symbol:
+        symbol = ex.futures.rules.get(symbol).symbol
+    limit = parse_int(params, "limit", 50) or 50
+    if not 1 <= limit <= 100:
+        raise bad_request(-1130, "Invalid data sent for a parameter.")
+    end = parse_int(params, "endTime") or ex.now_ms()
+    start = parse_int(params, "startTime")
+    start = end - WEEK_MS if start is None else start
+    if params.get("autoCloseType", "LIQUIDATION") != "LIQUIDATION":
+        return []
+    rows = [o for o in ex.futures.orders.values() if o.client_order_id.startswith("autoclose-")
+            and (not symbol or o.symbol == symbol) and start <= o.time <= end]
+    return [{k: v for k, v in queried_json(o).items() if k in FORCE_ORDER_FIELDS} for o in rows][-limit:]
 
 
 def set_leverage(ex: "PaperExchange", params: dict[str, str], futures: bool) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from console.futures_model import DEFAULT_FUNDING_RATE
 from console.paper.protocol import ApiError, bad_request, fmt8, parse_int
 from console.paper.rules import Rules
 
@@ -149,8 +150,10 @@ def premium_index(ex: "PaperExchange", params: dict[str, str], futures: bool) ->
     rows = []
     for name in names:
         mark = fmt8(ex.futures.mark(name))
+        paid = ex.feed.funding_rates(name, ex.feed.virtual_ms() - 28_800_000, ex.feed.virtual_ms())
+        rate = paid[-1][1] if paid else DEFAULT_FUNDING_RATE
         rows.append({"symbol": name, "markPrice": mark, "indexPrice": mark, "estimatedSettlePrice": mark,
-                     "lastFundingRate": "0.00010000", "interestRate": "0.00010000",
+                     "lastFundingRate": f"{rate:.8f}", "interestRate": "0.00010000",
                      "nextFundingTime": (now // 28_800_000 + 1) * 28_800_000, "time": now})
     return rows[0] if single else rows
 
@@ -234,16 +237,16 @@ def funding_rate(ex: "PaperExchange", params: dict[str, str], futures: bool) -> 
         raise bad_request(-1130, "Invalid data sent for a parameter.")
     start, end = parse_int(params, "startTime"), parse_int(params, "endTime")
     now = ex.feed.virtual_ms()
-    last = min(now, end if end is not None else now) // FUNDING_MS * FUNDING_MS
-    begin = start if start is not None else last - (limit - 1) * FUNDING_MS
-    times = range(-(-begin // FUNDING_MS) * FUNDING_MS, last + 1, FUNDING_MS)
-    wanted = [(t, name) for t in times for name in names]
+    last = min(now, end if end is not None else now)
+    since = start - 1 if start is not None else last - limit * FUNDING_MS
+    # the rates the exchange pays (console.paper.feed: recorded rates on a replay, else the default)
+    wanted = sorted((t, name, rate) for name in names for t, rate in ex.feed.funding_rates(name, since, last))
     wanted = wanted[:limit] if start is not None else wanted[-limit:]
     rows = []
-    for t, name in wanted:  # the mark at each funding time, read only for the rows answered
+    for t, name, rate in wanted:  # the mark at each funding time, read only for the rows answered
         candle = ex.feed.klines(name, 60_000, start_ms=t, limit=1)
         mark = Decimal(str(candle[0][1])) if candle else ex.futures.last(rules.symbols[name])
-        rows.append({"symbol": name, "fundingTime": t, "fundingRate": "0.00010000",
+        rows.append({"symbol": name, "fundingTime": t, "fundingRate": f"{rate:.8f}",
                      "markPrice": f"{mark.quantize(Decimal('0.00000001')):f}"})
     return rows
 

@@ -68,6 +68,8 @@ def _table() -> dict[tuple[str, str], Route]:
     r[("DELETE", "/fapi/v1/allOpenOrders")] = Route(f.cancel_all, 1, signed=True, mutates=True)
     r[("GET", "/fapi/v1/allOrders")] = Route(f.all_orders, 5, signed=True)
     r[("GET", "/fapi/v1/userTrades")] = Route(f.user_trades, 5, signed=True)
+    r[("GET", "/fapi/v1/income")] = Route(f.income, 30, signed=True)
+    r[("GET", "/fapi/v1/forceOrders")] = Route(f.force_orders, 20, signed=True)
     r[("POST", "/fapi/v1/leverage")] = Route(f.set_leverage, 1, signed=True, mutates=True)
     r[("POST", "/fapi/v1/marginType")] = Route(f.set_margin_type, 1, signed=True, mutates=True)
     r[("GET", "/fapi/v2/positionRisk")] = Route(f.position_risk, 5, signed=True)

@@ -20,6 +20,11 @@ PRICE_MATCH = ("OPPONENT", "OPPONENT_5", "OPPONENT_10", "OPPONENT_20", "QUEUE", 
 STP_MODES = ("EXPIRE_TAKER", "EXPIRE_BOTH", "EXPIRE_MAKER")
 ALGO_STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_BOTH", "EXPIRE_MAKER")
 WORKING_TYPES = ("MARK_PRICE", "CONTRACT_PRICE")
+INCOME_TYPES = ("TRANSFER", "WELCOME_BONUS", "REALIZED_PNL", "FUNDING_FEE", "COMMISSION", "INSURANCE_CLEAR",
+                "REFERRAL_KICKBACK", "COMMISSION_REBATE", "API_REBATE", "CONTEST_REWARD", "CROSS_COLLATERAL_TRANSFER",
+                "OPTIONS_PREMIUM_FEE", "OPTIONS_SETTLE_PROFIT", "INTERNAL_TRANSFER", "AUTO_EXCHANGE",
+                "DELIVERED_SETTELMENT", "COIN_SWAP_DEPOSIT", "COIN_SWAP_WITHDRAW", "POSITION_LIMIT_INCREASE_FEE",
+                "STRATEGY_UMFUTURES_TRANSFER", "FEE_RETURN", "BFUSD_REWARD", "SPECIAL_FUNDING_FEE")
 INTERVALS = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M")
 
 SIGNED = {"recvWindow": (INT, OPTIONAL), "timestamp": (INT, MANDATORY), "signature": (STRING, MANDATORY)}
@@ -67,6 +72,12 @@ ENDPOINTS: dict[tuple[str, str], dict[str, tuple[object, bool]]] = {
     ("GET", "/fapi/v1/userTrades"): {"symbol": (STRING, MANDATORY), "orderId": (INT, OPTIONAL),
                                      "startTime": (INT, OPTIONAL), "endTime": (INT, OPTIONAL), "fromId": (INT, OPTIONAL),
                                      "limit": (INT, OPTIONAL), **SIGNED},
+    ("GET", "/fapi/v1/income"): {"symbol": (STRING, OPTIONAL), "incomeType": (INCOME_TYPES, OPTIONAL),
+                                 "startTime": (INT, OPTIONAL), "endTime": (INT, OPTIONAL), "limit": (INT, OPTIONAL),
+                                 **SIGNED},
+    ("GET", "/fapi/v1/forceOrders"): {"symbol": (STRING, OPTIONAL), "autoCloseType": (("LIQUIDATION", "ADL"), OPTIONAL),
+                                      "startTime": (INT, OPTIONAL), "endTime": (INT, OPTIONAL),
+                                      "limit": (INT, OPTIONAL), **SIGNED},
     ("POST", "/fapi/v1/leverage"): {"symbol": (STRING, MANDATORY), "leverage": (INT, MANDATORY), **SIGNED},
     ("POST", "/fapi/v1/marginType"): {"symbol": (STRING, MANDATORY), "marginType": (("ISOLATED", "CROSSED"), MANDATORY),
                                       **SIGNED},

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 
 from console.domain import Market, Venue
+from console.errors import InvalidInput
 from console.storage import analytics, export, trades
 from console.storage.analytics import Bundle, Filters
 from console.storage.db import Database
@@ -20,7 +21,11 @@ class Analytics:
 
     def filters(self, *, start: date | None = None, end: date | None = None, bots: tuple[int, ...] = (),
                 symbols: tuple[str, ...] = (), market: str | None = None, venue: str | None = None) -> Filters:
-        """Build the filters from the page's values (empty: everything)."""
+        """Build the filters from the page's values (empty: everything); a ``end`` before ``start`` is
+        refused with the fix."""
+        if start and end and end < start:
+            raise InvalidInput(f"To is before From: {end:%Y-%m-%d} is before {start:%Y-%m-%d}; "
+                               "pick a To on or after From, or swap them")
         return analytics.Filters(start=start, end=end, bots=tuple(bots), symbols=tuple(symbols),
                                  market=Market(market) if market else None,
                                  venue=Venue(venue) if venue else None)
@@ -30,7 +35,8 @@ class Analytics:
         return analytics.bundle(self._db.cursor(), filters)
 
     def equity(self, filters: Filters) -> pd.DataFrame:
-        """Wallet value over time from the engine's balance snapshots: ts, equity."""
+        """Equity over time: ts, equity. The wallet's value from the engine's balance snapshots; with
+        bots or symbols chosen, theirs: the running net PnL of their trades."""
         return analytics.equity_curve(self._db.cursor(), filters)
 
     def trades(self, filters: Filters, limit: int = 500) -> pd.DataFrame:

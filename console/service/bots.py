@@ -19,9 +19,11 @@ from console.exchange.client import BinanceClient
 from console.exchange.orders import OrderPreview
 from console.exchange.rules import SymbolRules
 from console.fmt import plain
-from console.engine.strategies import STRATEGIES, get_strategy
+from console.engine.strategies import STRATEGIES, get_strategy, upgraded
 from console.engine.strategies.base import Strategy
 from console.errors import ConfigError, ConsoleError
+from console.service import bot_view
+from console.service.limits import check_leverage
 from console.service.orders import shown_preview
 from console.storage import books, bots, events, export
 from console.storage.bots import BotRecord
@@ -88,7 +90,11 @@ class Bots:
         unknown = set(values) - {f.name for f in dataclasses.fields(BotConfig)}
         if unknown:
             raise ConfigError(f"unknown bot settings {', '.join(sorted(unknown))}; remove them")
-        config = BotConfig(**values)
+        _check_bounds(values)
+        if values.get("market") is Market.FUTURES and "leverage" in values:
+            self._check_leverage(values)
+        config = upgraded(BotConfig(**values))
+        _check_cap(config)
         strategy = get_strategy(config.strategy)
         params = strategy.validate(config.params)
         return dataclasses.replace(config, params=params)
@@ -115,8 +121,14 @@ class Bots:
         return bot_id
 
     def update(self, bot_id: int, form: Mapping[str, object]) -> None:
-        """Validate and preview the new settings, then store them."""
+        """Validate and preview the new settings, then store them. A running bot keeps its market and symbol."""
         config = self.config(form)
+        record = bots.get(self._db.cursor(), bot_id)
+        if record.state is BotState.RUNNING:
+            old = record.config
+            if (config.market, config.symbol) != (old.market, old.symbol):
+                raise ConfigError(f"bot {old.name} is running on {old.symbol} {old.market.value}: its market and "
+                                  "symbol cannot change while it runs; stop it first, or clone it for another pair")
         self.preview(config)
         with self._db.transaction() as cur:
             bots.update_config(cur, bot_id, config)
@@ -157,6 +169,20 @@ class Bots:
         with self._db.transaction() as cur:
             bots.delete(cur, bot_id)
         return "; ".join([*done, f"deleted {config.name}"])
+
+    def leverage_range(self, venue: Venue, account: str, symbol: str) -> tuple[int, int]:
+        """The leverage ``symbol``'s first bracket allows on USD-M futures, as (lowest, highest)."""
+        return 1, self._clients.futures(venue, account).max_leverage(symbol)
+
+    def _check_leverage(self, values: Mapping[str, Any]) -> None:
+        """Refuse a leverage outside the symbol's bracket, saying the range (1-125 when the venue cannot say)."""
+        leverage, symbol = values["leverage"], values.get("symbol") or "the symbol"
+        try:
+            low, high = self.leverage_range(values.get("venue", Venue.PAPER), str(values.get("account", "paper")),
+                                            symbol)
+        except ConsoleError:
+            low, high = 1, 125
+        check_leverage(symbol, leverage, low, high)
 
     def _client(self, config: BotConfig) -> BinanceClient:
         return self._clients.get(config.venue, config.market, config.account)
@@ -274,6 +300,39 @@ class Bots:
         except ConsoleError:
             return None
 
+    def find(self, key: object) -> BotRecord:
+        """The bot named ``key``, or with id ``key`` (as the Bot page's ``?bot=`` gives it)."""
+        records = self.all()
+        text = str(key).strip()
+        found = next((r for r in records if r.config.name == text), None) or \
+            next((r for r in records if text.isdigit() and r.id == int(text)), None)
+        if found is None:
+            raise ConfigError(f"no bot {text!r}; pick one of {', '.join(r.config.name for r in records) or 'none yet'}")
+        return found
+
+    def settings(self, bot_id: int) -> pd.DataFrame:
+        """The bot's settings as (setting, value) rows."""
+        return bot_view.settings_table(self.get(bot_id).config)
+
+    def position(self, bot_id: int) -> bot_view.Position:
+        """The bot's open position with its unrealised PnL at the last price the engine read (or the ticker)."""
+        config = self.get(bot_id).config
+        last = next((s.last_price for s in self._engine.status() if s.bot_id == bot_id), None)
+        if last is None:
+            try:
+                last = self._client(config).ticker(config.symbol).last
+            except ConsoleError:
+                last = None
+        return bot_view.position(self._db, bot_id, config, last)
+
+    def resting_orders(self, bot_id: int) -> pd.DataFrame:
+        """The bot's orders not final yet."""
+        return bot_view.resting_orders(self._db, bot_id)
+
+    def round_trips(self, bot_id: int) -> pd.DataFrame:
+        """The bot's positions from flat to flat, the open one last."""
+        return bot_view.round_trips(self._db, bot_id, self.get(bot_id).config)
+
     def events(self, bot_id: int | None = None, limit: int = 100) -> pd.DataFrame:
         """The latest events of one bot (or every bot), newest first, with the bot's name."""
         log = events.recent(self._db.cursor(), bot_id=bot_id, limit=limit)
@@ -301,3 +360,37 @@ def _check_filled(values: Mapping[str, object]) -> None:
                 title = spec.title if spec else str(key).replace("_", " ")
                 example = f", e.g. {spec.default}" if spec else ""
                 raise ConfigError(f"{title} is empty; enter a value{example}")
+
+
+# Beyond these an amount is a typo (1e309, a pasted id), not a setting.
+LARGEST_AMOUNT = Decimal(10) ** 15
+_AMOUNT_LABELS = {"size": "size", "max_daily_loss": "max daily loss", "max_position_quote": "max position"}
+
+
+def _check_bounds(values: Mapping[str, Any]) -> None:
+    """Refuse amounts that are not positive, or absurdly large, saying the field and the fix."""
+    for name, label in _AMOUNT_LABELS.items():
+        value = values.get(name)
+        if not isinstance(value, Decimal):
+            continue
+        if value <= 0:
+            raise ConfigError(f"{label} {plain(value)} must be above 0; {_FIXES[name]}")
+        if value > LARGEST_AMOUNT:
+            raise ConfigError(f"{label} {value:.3g} is too large (at most {LARGEST_AMOUNT:,f}); {_FIXES[name]}")
+    trades = values.get("max_trades_per_day")
+    if isinstance(trades, int) and not 1 <= trades <= 100_000:
+        raise ConfigError(f"max trades per day {trades} must be from 1 to 100,000; {_FIXES['max_trades_per_day']}")
+
+
+def _check_cap(config: BotConfig) -> None:
+    """A fixed entry larger than the bot's max position could never be placed whole: say so."""
+    if config.sizing is not Sizing.FIXED_QUOTE:
+        return
+    quote = config.symbol.split("/")[1]
+    notional = config.size * (config.leverage if config.market is Market.FUTURES else 1)
+    if notional > config.max_position_quote:
+        what = f"size {fmt.amount(config.size, quote, None)}"
+        if notional != config.size:
+            what += f" at {config.leverage}x is a position of {fmt.amount(notional, quote, None)}, which"
+        raise ConfigError(f"{what} is above the max position {fmt.amount(config.max_position_quote, quote, None)}; "
+                          "lower the size or raise Max position (quote)")

@@ -1,6 +1,7 @@
 """The Settings page: API-key profiles, connection tests, the paper exchange, risk defaults, the data folder."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,29 @@ from console.service.holdings import Holdings
 from console.storage import accounts
 from console.storage.db import Database
 from console.storage.secrets import KeyBox
+
+
+# Binance's HMAC API keys and secrets: 64 letters and digits. An Ed25519 or RSA key pair is signed
+# with the private key as its secret, pasted as PEM.
+BINANCE_KEY = re.compile(r"[A-Za-z0-9]{64}")
+PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.+-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL)
+
+
+def check_key(text: str, what: str) -> None:
+    """Refuse ``text`` unless it has Binance's format: 64 letters and digits (an HMAC key or secret),
+    or, for a secret, a PEM private key (Ed25519 or RSA)."""
+    found = (text or "").strip()
+    if BINANCE_KEY.fullmatch(found) or (what == "API secret" and PEM.fullmatch(found)):
+        return
+    if not found:
+        raise ConfigError(f"the {what} is empty; paste it from Binance's API management page")
+    odd = sorted({c for c in found if not c.isascii() or not c.isalnum()})
+    shown = ", ".join(repr(c) for c in odd[:5])
+    why = f"it has {len(found)} characters"
+    if odd:  # never a character of the secret on the page
+        why += f", among them {shown}" if what == "API key" else ", some neither letters nor digits"
+    raise ConfigError(f"the {what} does not look like a Binance key: an HMAC {what} is 64 letters and digits, "
+                      f"and {why}; copy it again from Binance's API management page")
 
 
 class Setup:
@@ -41,17 +65,36 @@ class Setup:
                 for a in accounts.list_masked(self._db.cursor())]
         return pd.DataFrame(rows, columns=["name", "venue", "api_key"])
 
-    def save_account(self, *, name: str, venue: str | Venue, api_key: str, api_secret: str) -> None:
-        """Store (encrypted) or replace the keys of profile ``name`` for the demo or live venue."""
+    def save_account(self, *, name: str, venue: str | Venue, api_key: str, api_secret: str,
+                     replace: bool = False) -> None:
+        """Store (encrypted) the keys of profile ``name`` for the demo or live venue.
+
+        The key and secret must look like Binance's (see ``check_key``). A profile of that name is
+        replaced only when ``replace`` is given: else ConfigError asks for the confirmation.
+        """
         try:
             venue = Venue(venue)
         except ValueError:
             raise ConfigError(f"venue {venue!r} is not one of demo, live; pick one") from None
         if venue is Venue.PAPER:
             raise ConfigError("the paper venue makes its own keys; pick demo or live for Binance keys")
+        check_key(api_key, "API key")
+        check_key(api_secret, "API secret")
+        if not replace and self.account_exists(name):
+            raise ConfigError(f"a profile named {name.strip()!r} exists already; confirm to replace its keys, "
+                              "or save them under another name")
         accounts.save(self._db.cursor(), self._keybox, name=name, venue=venue,
                       api_key=api_key, api_secret=api_secret)
         self._clients.forget(venue)
+
+    @staticmethod
+    def check_key(text: str, what: str) -> None:
+        """Refuse ``text`` (``what``: "API key" or "API secret") unless it has Binance's format."""
+        check_key(text, what)
+
+    def account_exists(self, name: str) -> bool:
+        """Whether a profile named ``name`` is stored."""
+        return any(a.name == name.strip() for a in accounts.list_masked(self._db.cursor()))
 
     def delete_account(self, name: str) -> None:
         """Remove the profile ``name`` and forget any client built with its keys."""

@@ -148,10 +148,19 @@ def _bot_name(bot_id: object, names: dict[int, str]) -> str:
 
 
 def equity_curve(cur: Cursor, filters: Filters) -> pd.DataFrame:
-    """Wallet value over time from balance snapshots: ts, equity; at most MAX_POINTS rows.
+    """Equity over time: ts, equity; at most MAX_POINTS rows.
 
-    Only the dates, market and venue of ``filters`` apply (balances belong to no bot).
+    The wallet's value from balance snapshots for the dates, market and venue of ``filters``. A
+    wallet belongs to no bot, so with bots or symbols chosen the equity is theirs: the running net
+    PnL (after fees) of their trades, like every other figure on the page.
     """
+    if filters.bots or filters.symbols:
+        with snapshot(cur):
+            where, params = filters.where()
+            lo, hi, count = cur.execute(
+                f"SELECT epoch_us(min(ts)), epoch_us(max(ts)), COUNT(*) FROM trades WHERE {where}", params
+            ).fetchone()
+            return _series(cur, "SELECT ts, pnl, id FROM trades", where, params, lo, hi, count)[["ts", "equity"]]
     where, params = Filters(filters.start, filters.end, market=filters.market, venue=filters.venue).where()
     lo, hi, count = cur.execute(
         f"SELECT epoch_us(min(ts)), epoch_us(max(ts)), COUNT(DISTINCT ts) FROM balance_snapshots WHERE {where}",

@@ -52,7 +52,7 @@ def config_to_json(config: BotConfig) -> str:
 
 def config_from_json(text: str) -> BotConfig:
     """Rebuild a configuration; unknown keys are ignored, missing ones take their defaults."""
-    raw = json.loads(text)
+    raw = _upgraded(json.loads(text))
     hints = typing.get_type_hints(BotConfig)
     kwargs: dict[str, object] = {}
     for f in fields(BotConfig):
@@ -67,6 +67,19 @@ def config_from_json(text: str) -> BotConfig:
             value = kind(value)
         kwargs[f.name] = value
     return BotConfig(**kwargs)
+
+
+def _upgraded(raw: dict) -> dict:
+    """A DCA bot saved with a take-profit parameter of its own takes it as the bot's take profit."""
+    params = raw.get("params") or {}
+    if raw.get("strategy") != "dca" or "take_profit_pct" not in params:
+        return raw
+    params = dict(params)
+    legacy = params.pop("take_profit_pct")
+    raw = {**raw, "params": params}
+    if raw.get("take_profit_pct") is None and legacy not in (None, ""):
+        raw["take_profit_pct"] = str(legacy)
+    return raw
 
 
 def _record(row: tuple) -> BotRecord:

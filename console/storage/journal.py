@@ -1,12 +1,20 @@
-"""The orders journal: every order intent, written as PENDING before it is sent.
+"""The orders journal: every order intent, journaled as PENDING before it is sent.
 
 An entry is keyed by its client order id. ``open_entries`` lists what the engine
 must reconcile with the exchange at start (pending, open, partially filled,
 unknown). Requests and responses are stored as JSON; Decimals become strings.
+
+The engine logs an intent in a file ahead of this table (``engine.intents``) and moves it in
+behind the order; ``log_ahead`` names, per data file, the intents logged and maybe not moved
+yet, so ``open_entries`` shows them as pending to every reader all the same.
 """
 from __future__ import annotations
 
 import json
+import os
+import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +26,7 @@ import pandas as pd
 
 from console.domain import Market, OrderStatus, OrderType, Side, Venue
 from console.errors import InvalidInput
-from console.storage.db import Cursor, atomic, from_db_time, stamp
+from console.storage.db import Cursor, atomic, from_db_time, snapshot, stamp, to_db_time
 
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNKNOWN)
 
@@ -44,6 +52,39 @@ _COLUMNS = (
     "client_order_id, bot_id, venue, market, symbol, side, type, status, exchange_order_id, "
     "request, response, created_at, updated_at"
 )
+
+
+Ahead = Callable[[], list[JournalEntry]]
+
+# Intents logged ahead of the table, by the real path of the data file (see ``log_ahead``).
+_ahead: dict[str, Ahead] = {}
+_ahead_lock = threading.Lock()
+_paths: weakref.WeakKeyDictionary[Cursor, str] = weakref.WeakKeyDictionary()
+
+
+def log_ahead(path: os.PathLike | str, logged: Ahead | None) -> None:
+    """Let ``open_entries`` on the data file ``path`` show the entries ``logged()`` returns (the
+    intents logged ahead of the table) when the table lacks them; None stops it."""
+    key = os.path.realpath(path)
+    with _ahead_lock:
+        if logged is None:
+            _ahead.pop(key, None)
+        else:
+            _ahead[key] = logged
+
+
+def _logged_ahead(cur: Cursor) -> list[JournalEntry]:
+    with _ahead_lock:
+        if not _ahead:
+            return []
+    path = _paths.get(cur)
+    if path is None:
+        row = cur.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        path = os.path.realpath(row[0]) if row and row[0] else ""
+        _paths[cur] = path
+    with _ahead_lock:
+        logged = _ahead.get(path)
+    return logged() if logged is not None else []
 
 
 def _json(value: dict[str, Any] | None) -> str | None:
@@ -91,21 +132,35 @@ def add_pending(
     request: dict[str, Any],
 ) -> None:
     """Journal an order intent as PENDING; a client order id is used once only."""
-    now = stamp(cur)
     try:
-        with atomic(cur):
-            cur.execute(
-                f"INSERT INTO orders ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?)",
-                [
-                    client_order_id, bot_id, Venue(venue).value, Market(market).value, symbol,
-                    Side(side).value, OrderType(type).value, OrderStatus.PENDING.value,
-                    _json(request), now, now,
-                ],
-            )
+        _insert(cur, "INSERT", client_order_id=client_order_id, bot_id=bot_id, venue=venue, market=market,
+                symbol=symbol, side=side, type=type, request=request, at=stamp(cur))
     except duckdb.ConstraintException:
         raise InvalidInput(
             f"client order id {client_order_id} is already journaled; give each order a new id"
         ) from None
+
+
+def add_logged(cur: Cursor, entry: JournalEntry) -> bool:
+    """Journal an intent logged ahead of the table as PENDING, dated when it was logged; an id
+    journaled already is left as it is. Return whether it was added."""
+    return _insert(cur, "INSERT OR IGNORE", client_order_id=entry.client_order_id, bot_id=entry.bot_id,
+                   venue=entry.venue, market=entry.market, symbol=entry.symbol, side=entry.side, type=entry.type,
+                   request=entry.request, at=to_db_time(entry.created_at))
+
+
+def _insert(cur: Cursor, verb: str, *, client_order_id: str, bot_id: int | None, venue: Venue, market: Market,
+            symbol: str, side: Side, type: OrderType, request: dict[str, Any], at: datetime) -> bool:
+    with atomic(cur):
+        row = cur.execute(
+            f"{verb} INTO orders ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?) RETURNING 1",
+            [
+                client_order_id, bot_id, Venue(venue).value, Market(market).value, symbol,
+                Side(side).value, OrderType(type).value, OrderStatus.PENDING.value,
+                _json(request), at, at,
+            ],
+        ).fetchone()
+    return row is not None
 
 
 def update(
@@ -148,14 +203,28 @@ def get(cur: Cursor, client_order_id: str) -> JournalEntry:
 
 
 def open_entries(cur: Cursor, venue: Venue | None = None) -> list[JournalEntry]:
-    """Entries whose fate is not final (pending, open, partially filled, unknown), oldest first."""
+    """Entries whose fate is not final (pending, open, partially filled, unknown), oldest first.
+
+    Intents logged ahead of the table (``log_ahead``) that it does not hold yet count as pending.
+    """
+    ahead = [e for e in _logged_ahead(cur) if venue is None or e.venue is Venue(venue)]  # before the table
     marks = ", ".join("?" for _ in OPEN_STATUSES)
     sql = f"SELECT {_COLUMNS} FROM orders WHERE status IN ({marks})"
     params: list[object] = [s.value for s in OPEN_STATUSES]
     if venue is not None:
         sql += " AND venue = ?"
         params.append(Venue(venue).value)
-    return [_entry(r) for r in cur.execute(sql + " ORDER BY created_at, client_order_id", params).fetchall()]
+    sql += " ORDER BY created_at, client_order_id"
+    if not ahead:
+        return [_entry(r) for r in cur.execute(sql, params).fetchall()]
+    ids = [e.client_order_id for e in ahead]
+    with snapshot(cur):  # one view: an intent moved meanwhile is in the table, or counted from the log
+        entries = [_entry(r) for r in cur.execute(sql, params).fetchall()]
+        known = {r[0] for r in cur.execute(
+            f"SELECT client_order_id FROM orders WHERE client_order_id IN ({', '.join('?' for _ in ids)})",
+            ids).fetchall()}
+    entries += [e for e in ahead if e.client_order_id not in known]
+    return sorted(entries, key=lambda e: (e.created_at, e.client_order_id))
 
 
 def resting(cur: Cursor, bot_id: int) -> list[JournalEntry]:

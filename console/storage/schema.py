@@ -197,4 +197,63 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
         );
         """,
     ),
+    (
+        5,
+        "parameter sweeps and their trials",
+        """
+        CREATE TABLE IF NOT EXISTS sweeps (
+            id VARCHAR PRIMARY KEY,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            name VARCHAR NOT NULL,
+            symbols VARCHAR NOT NULL,
+            strategy VARCHAR NOT NULL,
+            definition VARCHAR NOT NULL,
+            state VARCHAR NOT NULL,
+            total INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS sweep_trials (
+            sweep_id VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            stage VARCHAR NOT NULL,
+            symbol VARCHAR NOT NULL,
+            window_start TIMESTAMP NOT NULL,
+            window_end TIMESTAMP NOT NULL,
+            params VARCHAR NOT NULL,
+            metrics VARCHAR NOT NULL,
+            score DOUBLE,
+            feasible BOOLEAN NOT NULL,
+            error VARCHAR NOT NULL,
+            seconds DOUBLE NOT NULL,
+            finished_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (sweep_id, key)
+        );
+        """,
+    ),
+    (
+        6,
+        "notifications and their channels' settings",
+        """
+        CREATE SEQUENCE IF NOT EXISTS notification_ids;
+        CREATE TABLE IF NOT EXISTS notifications (
+            id BIGINT PRIMARY KEY DEFAULT nextval('notification_ids'),
+            source VARCHAR NOT NULL UNIQUE,
+            ts TIMESTAMP NOT NULL,
+            kind VARCHAR NOT NULL,
+            bot_id INTEGER,
+            title VARCHAR NOT NULL,
+            message VARCHAR NOT NULL,
+            delivered VARCHAR NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS notify_settings (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR NOT NULL
+        );
+        INSERT INTO notify_settings
+            SELECT 'floor.events', CAST(coalesce(max(id), 0) AS VARCHAR) FROM events;
+        INSERT INTO notify_settings
+            SELECT 'floor.trades', CAST(coalesce(max(id), 0) AS VARCHAR) FROM trades;
+        """,
+    ),
 )

@@ -229,9 +229,12 @@ def test_min_candles_follow_the_parameters():
     assert get_strategy("bollinger").min_candles({"period": 20, "std": 2.0}) == 21
 
 
-# DCA: interval 24 h, at most 3 entries, take profit 3 %; the last close is 17969.40.
+# DCA: interval 24 h, at most 3 entries, take profit 3 % (the bot's); the last close is 17969.40.
+# Its clock is the candles': NOW_CANDLE is the open time of the last candle of the frame.
 
-DCA = get_strategy("dca").validate({"interval_hours": 24, "max_entries": 3, "take_profit_pct": 3})
+DCA = get_strategy("dca").with_bot(get_strategy("dca").validate({"interval_hours": 24, "max_entries": 3}),
+                                   Decimal("3"))
+NOW_CANDLE = datetime(2020, 11, 19, 17, tzinfo=timezone.utc)
 
 
 def dca(candles: pd.DataFrame, position: PositionView, now: datetime = NOW) -> Signal:
@@ -240,7 +243,7 @@ def dca(candles: pd.DataFrame, position: PositionView, now: datetime = NOW) -> S
 
 def held(entries: int, hours_ago: float, entry: str = "18000") -> PositionView:
     return PositionView(quantity=Decimal("0.01") * entries, entry_price=Decimal(entry),
-                        last_entry_at=NOW - timedelta(hours=hours_ago), entries=entries)
+                        last_entry_at=NOW_CANDLE - timedelta(hours=hours_ago), entries=entries)
 
 
 @pytest.mark.parametrize(
@@ -251,12 +254,13 @@ def held(entries: int, hours_ago: float, entry: str = "18000") -> PositionView:
         (held(1, 24), Action.BUY, "DCA entry 2 of 3 at 17969.40: 24.0 h since the last buy"),
         (held(2, 30), Action.BUY, "DCA entry 3 of 3"),
         (held(3, 100), Action.HOLD, "all 3 entries made; waiting for take profit"),
+        (held(5, 100), Action.HOLD, "5 entries made (at most 3); waiting for take profit"),
         # 17446 x 1.03 = 17969.38, just under the close; 17447 x 1.03 = 17970.41, just over.
         (held(1, 1, entry="17446"), Action.SELL,
          "close 17969.40 reached take profit 17969.38 (3% above entry 17446.00)"),
         (held(1, 1, entry="17447"), Action.HOLD, "next DCA entry in 23.0 h"),
         (held(3, 100, entry="17446"), Action.SELL, "reached take profit"),
-        (PositionView(last_entry_at=NOW - timedelta(hours=2)), Action.HOLD, "next DCA entry in 22.0 h"),
+        (PositionView(last_entry_at=NOW_CANDLE - timedelta(hours=2)), Action.HOLD, "next DCA entry in 22.0 h"),
         (PositionView(quantity=Decimal(1), entry_price=Decimal(20000)), Action.HOLD, "no known last entry"),
     ],
 )
@@ -268,30 +272,64 @@ def test_dca_timing_and_take_profit(btc, position, action, reason):
     assert reason in signal.reason
 
 
-def test_dca_treats_a_naive_now_as_utc(btc):
-    position = held(1, 24)
-    assert dca(btc.iloc[:5], position, NOW.replace(tzinfo=None)).action is Action.BUY
+def test_dca_runs_on_candle_time_not_the_wall_clock(btc):
+    """A replay far ahead of (or behind) the wall clock buys on the same candles: ``now`` is not read."""
+    candles = at(btc, "2020-11-19 17:00")
+    for wall in (NOW, NOW_CANDLE - timedelta(days=400), NOW_CANDLE + timedelta(hours=1800)):
+        assert dca(candles, held(1, 23), wall).action is Action.HOLD
+        assert dca(candles, held(1, 24), wall).action is Action.BUY
+
+
+def test_dca_takes_the_bot_s_take_profit_and_none_without_it(btc):
+    candles = at(btc, "2020-11-19 17:00")
+    strategy = get_strategy("dca")
+    plain = strategy.validate({"interval_hours": 24, "max_entries": 3})
+    assert "take_profit_pct" not in plain
+    without = strategy.with_bot(plain, None)
+    signal = strategy.signal(candles, without, held(3, 100, entry="17446"), NOW)
+    assert signal.action is Action.HOLD and "all 3 entries made; no take profit set" in signal.reason
+
+
+def test_an_old_dca_config_moves_its_take_profit_to_the_bot(tmp_path):
+    from console.domain import BotConfig
+    from console.engine.strategies import upgraded
+    from console.storage import bots
+    old = BotConfig(name="old", symbol="BTC/USDT", strategy="dca",
+                    params={"interval_hours": 12, "max_entries": 3, "take_profit_pct": 1.5})
+    new = upgraded(old)
+    assert new.take_profit_pct == Decimal("1.5") and "take_profit_pct" not in new.params
+    saved = bots.config_from_json(bots.config_to_json(old))  # a bot stored before the change
+    assert saved.take_profit_pct == Decimal("1.5") and saved.params == {"interval_hours": 12, "max_entries": 3}
+    kept = upgraded(BotConfig(name="b", symbol="BTC/USDT", strategy="dca", take_profit_pct=Decimal("2"),
+                              params={"take_profit_pct": 1.5}))
+    assert kept.take_profit_pct == Decimal("2")
+
+
+def test_dca_treats_a_naive_last_entry_as_utc(btc):
+    position = PositionView(quantity=Decimal("0.01"), entry_price=Decimal("18000"),
+                            last_entry_at=(NOW_CANDLE - timedelta(hours=24)).replace(tzinfo=None), entries=1)
+    assert dca(at(btc, "2020-11-19 17:00"), position).action is Action.BUY
 
 
 def test_dca_on_real_candles_buys_on_schedule_and_takes_profit(btc):
     """Replay 60 days hour by hour as a bot would, keeping the position the signals imply."""
     strategy = get_strategy("dca")
-    params = strategy.validate({"interval_hours": 12, "max_entries": 4, "take_profit_pct": 2})
+    params = strategy.with_bot(strategy.validate({"interval_hours": 12, "max_entries": 4}), Decimal("2"))
     quantity, cost, entries, last_at = Decimal(0), Decimal(0), 0, None
     buys, sells = [], []
     for i in range(24 * 60):
         candles = btc.iloc[:i + 1]
-        now = candles["ts"].iloc[-1].to_pydatetime() + timedelta(hours=1)
+        candle = candles["ts"].iloc[-1].to_pydatetime()
         position = PositionView(quantity, cost / quantity if quantity else None, last_at, entries)
-        signal = strategy.signal(candles, params, position, now)
+        signal = strategy.signal(candles, params, position, NOW)
         close = Decimal(str(candles["close"].iloc[-1]))
         if signal.action is Action.BUY:
-            quantity, cost, entries, last_at = quantity + 1, cost + close, entries + 1, now
-            buys.append(now)
+            quantity, cost, entries, last_at = quantity + 1, cost + close, entries + 1, candle
+            buys.append(candle)
         elif signal.action is Action.SELL:
             assert close >= cost / quantity * Decimal("1.02")
             quantity, cost, entries = Decimal(0), Decimal(0), 0
-            sells.append(now)
+            sells.append(candle)
     assert len(sells) >= 3 and len(buys) > len(sells)
     assert all(b - a >= timedelta(hours=12) for a, b in zip(buys, buys[1:]))
 
@@ -318,8 +356,7 @@ def test_dca_on_real_candles_buys_on_schedule_and_takes_profit(btc):
         ("bollinger", {"period": [20]}, "band period [20] is not a whole number"),
         ("dca", {"interval_hours": 0}, "interval hours 0 must be between 0.1 and 8760"),
         ("dca", {"max_entries": "many"}, "max entries 'many' is not a whole number; write e.g. 10"),
-        ("dca", {"take_profit_pct": ""}, "take profit % '' is not a number"),
-        ("dca", {"interval": 24, "tp": 3}, "unknown parameter 'interval', 'tp' for dca; use interval_hours, max_entries, take_profit_pct"),
+        ("dca", {"interval": 24, "tp": 3}, "unknown parameter 'interval', 'tp' for dca; use interval_hours, max_entries"),
     ],
 )
 def test_bad_parameters_say_the_fix(name, raw, fragment):
@@ -355,3 +392,31 @@ def test_the_four_strategies_and_unknown_names():
     assert get_strategy("rsi") is STRATEGIES["rsi"]
     with pytest.raises(ConfigError, match="unknown strategy 'macd'; use one of ma_cross, rsi, bollinger, dca"):
         get_strategy("macd")
+
+
+def test_dca_counts_the_entries_the_bot_made_not_a_difference_assigned_to_it(tmp_path):
+    """An adjustment (a difference in the account assigned to the bot's book) is no DCA entry."""
+    from console.domain import BotConfig, Market, OrderType, Side, Venue
+    from console.engine import positions
+    from console.storage import trades
+    from console.storage.db import Database
+
+    db = Database.open(tmp_path / "console.duckdb")
+    config = BotConfig(name="dca", symbol="BTC/USDT", strategy="dca")
+
+    def trade(n: int, adjustment: bool = False) -> trades.TradeRecord:
+        return trades.TradeRecord(
+            bot_id=1, account="paper", venue=Venue.PAPER, market=Market.SPOT, exchange_order_id=str(n),
+            client_order_id=f"c{n}", symbol="BTC/USDT", side=Side.BUY, order_type=OrderType.MARKET,
+            price=Decimal("20000"), quantity=Decimal("0.005"), quote_quantity=Decimal("100"),
+            commission=Decimal(0), commission_asset="USDT", ts=NOW + timedelta(hours=n), adjustment=adjustment)
+    try:
+        with db.transaction() as cur:
+            trades.record(cur, trade(1))
+            trades.record(cur, trade(2))
+            trades.record(cur, trade(3, adjustment=True))
+        held = positions.of_bot(db.cursor(), 1, config)
+        assert held.entries == 2 and held.last_entry_at == NOW + timedelta(hours=2)
+        assert held.quantity == Decimal("0.015")
+    finally:
+        db.close()

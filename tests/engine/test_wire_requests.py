@@ -114,3 +114,74 @@ def test_the_ticket_and_the_kill_switch_send_only_what_binance_reads(console):
                    ("DELETE", "/api/v3/orderList"), ("POST", "/fapi/v1/leverage"), ("POST", "/fapi/v1/order"),
                    ("DELETE", "/fapi/v1/order")]:
         assert needed in hit, f"the flows never sent {needed}"
+
+
+def test_the_full_ticket_sends_only_what_binance_reads(console):
+    """Previews (every kind), limit and stop-limit spot orders, an OCO, a futures entry with its take-profit
+    and stop-loss, a futures stop, a cancel of each, a partial and a whole close."""
+    con = console
+    seen = record(con.paper.exchange)
+    btc = con.orders.last_price("spot", "BTC/USDT")
+    perp = con.orders.last_price("futures", "BTC/USDT")
+
+    def at(price: Decimal, factor: str) -> str:
+        return str((price * Decimal(factor)).quantize(Decimal("1")))
+
+    con.orders.confirm(market="spot", symbol="BTC/USDT", side="buy", amount="300", amount_in="quote")
+    spot = [dict(kind="limit", side="buy", amount="0.001", price=at(btc, "0.9")),
+            dict(kind="stop_limit", side="sell", amount="0.001", stop_price=at(btc, "0.97"), price=at(btc, "0.96")),
+            dict(kind="stop_limit", side="buy", amount="0.001", stop_price=at(btc, "1.03"), price=at(btc, "1.04")),
+            dict(kind="take_profit_limit", side="sell", amount="0.001", stop_price=at(btc, "1.03"),
+                 price=at(btc, "1.03")),
+            dict(kind="take_profit_limit", side="buy", amount="0.001", stop_price=at(btc, "0.97"),
+                 price=at(btc, "0.97"))]
+    for values in spot:
+        ticket = dict(market="spot", symbol="BTC/USDT", amount_in="base", **values)
+        con.orders.check(**ticket)
+        done = con.orders.confirm(**ticket)
+        con.orders.cancel_said("spot", "BTC/USDT", done.orders[0].client_order_id)
+    oco = dict(symbol="BTC/USDT", quantity="0.001", take_profit=at(btc, "1.05"), stop_loss=at(btc, "0.95"))
+    con.orders.check_oco(**oco)
+    legs = con.orders.confirm_oco(**oco).orders
+    con.orders.cancel_said("spot", "BTC/USDT", legs[0].client_order_id)
+
+    con.orders.set_leverage("BTC/USDT", 5)
+    entry = dict(market="futures", symbol="BTC/USDT", side="buy", amount="0.02", take_profit=at(perp, "1.05"),
+                 stop_loss=at(perp, "0.95"))
+    con.orders.check(**entry)
+    done = con.orders.confirm(**entry)
+    assert len(done.orders) == 3, done.text
+    for order in done.orders[1:]:
+        con.orders.cancel_said("futures", "BTC/USDT", order.client_order_id)
+    stop = dict(market="futures", symbol="BTC/USDT", side="sell", kind="stop_market", amount="0.01",
+                stop_price=at(perp, "0.9"), reduce_only=True)
+    con.orders.check(**stop)
+    resting = con.orders.confirm(**stop).orders[0]
+    con.orders.cancel_said("futures", "BTC/USDT", resting.client_order_id)
+    for kind, trigger, limit_at in (("stop_limit", "0.9", "0.89"), ("take_profit_limit", "1.1", "1.1"),
+                                    ("take_profit_market", "1.1", "")):
+        conditional = dict(market="futures", symbol="BTC/USDT", side="sell", kind=kind, amount="0.01",
+                           stop_price=at(perp, trigger), reduce_only=True)
+        if limit_at:
+            conditional["price"] = at(perp, limit_at)
+        con.orders.check(**conditional)
+        placed = con.orders.confirm(**conditional).orders[0]
+        assert con.orders.open_orders(), kind
+        con.orders.cancel_said("futures", "BTC/USDT", placed.client_order_id)
+    limit = dict(market="futures", symbol="BTC/USDT", side="sell", kind="limit", amount="0.01", price=at(perp, "1.02"),
+                 reduce_only=True)
+    con.orders.check(**limit)
+    con.orders.cancel_said("futures", "BTC/USDT", con.orders.confirm(**limit).orders[0].client_order_id)
+    con.orders.check_close("BTC/USDT", "50%")
+    con.orders.close("BTC/USDT", "50%")
+    con.orders.check_close("BTC/USDT")
+    con.orders.close("BTC/USDT")
+    assert con.orders.positions().empty and con.orders.open_orders() == []
+    assert not con.orders.history().empty
+    assert refused(seen) == []
+    hit = endpoints(seen)
+    for needed in [("POST", "/api/v3/order"), ("DELETE", "/api/v3/order"), ("POST", "/api/v3/orderList/oco"),
+                   ("DELETE", "/api/v3/orderList"), ("POST", "/fapi/v1/order"), ("DELETE", "/fapi/v1/order"),
+                   ("POST", "/fapi/v1/algoOrder"), ("DELETE", "/fapi/v1/algoOrder"),
+                   ("GET", "/fapi/v1/leverageBracket"), ("GET", "/fapi/v1/openAlgoOrders")]:
+        assert needed in hit, f"the flows never sent {needed}"

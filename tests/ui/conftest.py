@@ -47,8 +47,27 @@ def texts(elements) -> str:
 
 
 def frame(at: AppTest, column: str):
-    """The first table on the page that has ``column`` (AppTest tables carry no key)."""
+    """The first table on the page that has ``column`` (AppTest tables carry no key), as a person reads
+    it: the text the Styler writes in each cell (``values`` gives the numbers behind it)."""
+    return next(displayed(d) for d in at.dataframe if column in d.value.columns)
+
+
+def values(at: AppTest, column: str):
+    """The first table on the page that has ``column``, with the values behind the text (numbers sort)."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def displayed(element):
+    """The cells of a shown table as written on the page: the Styler's text where it gives one."""
+    from streamlit import dataframe_util
+
+    value = element.value
+    text = element.proto.arrow_data.styler.display_values
+    if not text:
+        return value
+    written = dataframe_util.convert_arrow_bytes_to_pandas_df(text)
+    written.columns, written.index = value.columns, value.index
+    return written
 
 
 def dca_form(name: str = "dca bot") -> dict:

@@ -1,7 +1,10 @@
 """Bots: the validated form with a preview, start/stop through callbacks, edit/clone/delete, the log."""
 from __future__ import annotations
 
+import pytest
+
 from console.domain import BotState
+from console.errors import ConfigError
 from tests.ui.conftest import dca_form, frame, run_page, texts
 
 
@@ -58,7 +61,7 @@ def test_strategy_parameters_that_do_not_fit_together_are_refused(con) -> None:
 def test_leverage_on_a_spot_bot_is_refused(con) -> None:
     at = run_page("2_Bots.py")
     fill_new_bot(at)
-    at.number_input(key="new_lev").set_value(5)
+    at.text_input(key="new_lev").input("5")
     submit(at, "Save bot")
     assert "leverage applies to futures only; set it to 1 for spot" in texts(at.error)
 
@@ -171,3 +174,65 @@ def test_a_bot_holding_a_position_is_deleted_only_with_its_position_closed(con) 
     assert con.bots.all() == []
     btc = con.holdings.table().set_index(["market", "holding"]).loc[("spot", "BTC")]
     assert btc["difference"] == "0" and btc["bots"].startswith(f"#{bot_id} (deleted): 0")
+
+
+def test_futures_leverage_out_of_the_symbol_s_bracket_says_the_range(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.radio(key="new_market").set_value("futures").run()
+    at.text_input(key="new_lev").input("500")
+    submit(at, "Save bot")
+    assert not at.exception
+    assert "leverage 500 is out of range: BTC/USDT allows 1\u2013125" in texts(at.error)
+    assert con.bots.all() == []
+
+
+@pytest.mark.parametrize("size, message", [
+    ("5000", "size 5,000 USDT is above the max position 1,000 USDT"),
+    ("1e309", "size 1e+309 is too large"),
+    ("-5", "size -5 must be above 0"),
+    ("nan", "size 'nan' is not a finite number"),
+])
+def test_sizes_out_of_bounds_are_refused_saying_why(con, size, message) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.text_input(key="new_size").input(size)
+    submit(at, "Save bot")
+    assert not at.exception
+    assert message in texts(at.error)
+    assert con.bots.all() == []
+
+
+def test_a_futures_size_times_leverage_above_the_max_position_is_said(con) -> None:
+    form = dca_form() | {"market": "futures", "leverage": "20", "strategy": "ma_cross"}
+    with pytest.raises(ConfigError, match="size 100 USDT at 20x is a position of 2,000 USDT, which is above "
+                                          "the max position 1,000 USDT"):
+        con.bots.config(form)
+
+
+def test_the_risk_limits_are_edited_in_the_form(con) -> None:
+    at = run_page("2_Bots.py")
+    fill_new_bot(at)
+    at.text_input(key="new_maxt").input("7")
+    at.text_input(key="new_maxp").input("2500")
+    submit(at, "Save bot")
+    [record] = con.bots.all()
+    assert record.config.max_trades_per_day == 7 and str(record.config.max_position_quote) == "2500"
+
+
+def test_a_running_bot_s_market_and_symbol_are_locked(con) -> None:
+    bot_id = con.bots.create(dca_form())
+    con.bots.start(bot_id)
+    at = run_page("2_Bots.py")
+    assert at.radio(key=f"edit{bot_id}_market").disabled
+    assert at.text_input(key=f"edit{bot_id}_symbol").disabled
+    with pytest.raises(ConfigError, match="its market and symbol cannot change while it runs; stop it first"):
+        con.bots.update(bot_id, dca_form() | {"symbol": "ETH/USDT"})
+    con.bots.update(bot_id, dca_form() | {"size": "120"})  # the rest may change
+    assert str(con.bots.get(bot_id).config.size) == "120"
+
+
+def test_each_bot_links_to_its_page(con) -> None:
+    bot_id = con.bots.create(dca_form())
+    at = run_page("2_Bots.py")
+    assert f"(Bot?bot={bot_id})" in texts(at.markdown)

@@ -1,8 +1,13 @@
 """Overview: account state, engine status, today's PnL and the kill switch behind a confirmation."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
+import pandas as pd
+
 from console.domain import BotState
-from tests.ui.conftest import dca_form, frame, run_page, texts
+from tests.ui.conftest import dca_form, frame, run_page, texts, values
 
 
 def test_overview_shows_balances_engine_and_an_empty_account(con) -> None:
@@ -53,3 +58,17 @@ def test_the_kill_switch_cancels_orders_and_closes_futures_positions(con) -> Non
     assert "closed the rest of the BTC/USDT futures position: buy 0.01 BTC/USDT (manual)" in report
     assert "cancelled buy limit 0.001 BTC/USDT" in report
     assert con.overview.positions().empty and con.overview.open_orders().empty
+
+
+def test_balances_read_as_money_with_their_asset_and_sort_as_numbers(con) -> None:
+    con.orders.place(market="spot", symbol="BTC/USDT", side="buy", amount="100", amount_in="quote")
+    at = run_page("1_Overview.py")
+    assert not at.exception
+    shown, behind = frame(at, "asset"), values(at, "asset")
+    spot = shown[shown["market"] == "spot"].set_index("asset")
+    assert re.fullmatch(r"9,9\d\d\.\d\d USDT", spot.loc["USDT", "total"]) and spot.loc["USDT", "locked"] == "0.00 USDT"
+    btc = spot.loc["BTC", "total"]
+    assert btc.endswith(" BTC") and 0 < Decimal(btc.split(" ")[0]) < 1 and not btc.split(" ")[0].endswith("0")
+    futures = shown[shown["market"] == "futures"].set_index("asset")
+    assert futures.loc["USDT", "total"] == "10,000.00 USDT"
+    assert pd.api.types.is_float_dtype(behind["total"]) and 10000.0 in set(behind["total"])

@@ -12,12 +12,16 @@ With fewer candles than ``min_candles`` the answer is HOLD.
 """
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 from console.engine.strategies.base import (
     BUY_CODE, CODE_ACTIONS, FLAT, HOLD_CODE, SELL_CODE, Action, ParamSpec, ParamValue, PositionView, Signal,
     Strategy,
 )
 from console.engine.strategies.bollinger import BollingerBreakout
-from console.engine.strategies.dca import Dca
+from console.domain import BotConfig
+from console.engine.strategies.dca import TAKE_PROFIT, Dca
 from console.engine.strategies.ma_cross import MaCross
 from console.engine.strategies.rsi import RsiReversion
 from console.errors import ConfigError
@@ -26,6 +30,25 @@ STRATEGIES: dict[str, Strategy] = {
     strategy.name: strategy
     for strategy in (MaCross(), RsiReversion(), BollingerBreakout(), Dca())
 }
+
+
+def bot_params(config: BotConfig) -> dict:
+    """The bot's validated strategy parameters, with what the strategy reads of the bot (DCA: its take profit)."""
+    strategy = get_strategy(config.strategy)
+    return strategy.with_bot(strategy.validate(config.params), config.take_profit_pct)
+
+
+def upgraded(config: BotConfig) -> BotConfig:
+    """A configuration saved before DCA took the bot's Take profit %: its ``take_profit_pct``
+    parameter becomes the bot's take profit (when the bot has none)."""
+    if config.strategy != "dca" or TAKE_PROFIT not in config.params:
+        return config
+    params = dict(config.params)
+    legacy = params.pop(TAKE_PROFIT)
+    take_profit = config.take_profit_pct
+    if take_profit is None and legacy not in (None, ""):
+        take_profit = Decimal(str(legacy))
+    return dataclasses.replace(config, params=params, take_profit_pct=take_profit)
 
 
 def get_strategy(name: str) -> Strategy:
@@ -40,5 +63,5 @@ def get_strategy(name: str) -> Strategy:
 
 __all__ = [
     "BUY_CODE", "CODE_ACTIONS", "HOLD_CODE", "SELL_CODE", "FLAT", "STRATEGIES", "Action", "ParamSpec", "ParamValue", "PositionView",
-    "Signal", "Strategy", "get_strategy",
+    "Signal", "Strategy", "bot_params", "get_strategy", "upgraded",
 ]

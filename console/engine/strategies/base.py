@@ -180,6 +180,12 @@ class Strategy:
 
     # A SELL that only closes a long (never opens a short), like Bollinger's middle-band exit.
     sell_closes_only: bool = False
+    # The strategy times entries from the position's last one, on candle time (DCA's interval).
+    timed_entries: bool = False
+
+    def with_bot(self, params: Mapping[str, ParamValue], take_profit_pct: Decimal | None) -> dict:
+        """The validated ``params`` with what the strategy reads of the bot's own settings."""
+        return dict(params)
 
     def signals(self, candles: pd.DataFrame, params: Mapping[str, ParamValue]) -> np.ndarray:
         """Return one action code per candle (``BUY_CODE``, ``SELL_CODE``, ``HOLD_CODE``) over the frame.

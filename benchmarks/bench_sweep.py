@@ -1,0 +1,133 @@
+"""200 trials of ma_cross (a 20 x 10 grid of fast x slow) over a year of 1h candles (8,760, a seeded walk),
+run one by one in this process and as a sweep on a dask LocalCluster of 2 worker processes (results
+written to DuckDB as they finish), side by side. Prints each one's trials/s, the cluster's start-up
+time (not counted), and the scheduling overhead per trial: (wall x workers - the trials' own time on
+the workers) / trials. Checks both give the same scores. Last line: ``ratio <cluster / sequential wall time>``
+(goal <= 0.6 on 2 cores).
+
+Run: ``.venv/bin/python benchmarks/bench_sweep.py``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from console.backtest import symbol_rules  # noqa: E402
+from console.backtest.sweep import (  # noqa: E402
+    Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, cluster_client, run_sequential, run_stored,
+)
+from console.domain import BotConfig, Market  # noqa: E402
+from console.storage.db import Database  # noqa: E402
+
+HOURS = 8_760
+WORKERS = 2
+
+
+def walk(n: int = HOURS, seed: int = 7) -> pd.DataFrame:
+    """A seeded random walk of one-hour candles around 30,000."""
+    rng = np.random.default_rng(seed)
+    close = 30_000 * np.exp(np.cumsum(rng.normal(0, 0.006, n)))
+    open_ = np.concatenate(([30_000.0], close[:-1]))
+    high = np.maximum(open_, close) * (1 + np.abs(rng.normal(0, 0.003, n)))
+    low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.003, n)))
+    ts = pd.date_range("2024-01-01", periods=n, freq="1h", tz="UTC")
+    return pd.DataFrame({"ts": ts, "open": open_.round(2), "high": high.round(2), "low": low.round(2),
+                         "close": close.round(2), "volume": 1.0})
+
+
+def spec_for(frame: pd.DataFrame) -> SweepSpec:
+    start = int(frame["ts"].iloc[0].timestamp() * 1000)
+    config = BotConfig(name="bench", symbol="BTC/USDT", timeframe="1h", strategy="ma_cross", size=Decimal("100"),
+                       take_profit_pct=Decimal("3"), stop_loss_pct=Decimal("2"), max_trades_per_day=100)
+    return SweepSpec(config=config, ranges=(ParamRange.parse("fast", "2:40:2"), ParamRange.parse("slow", "50:500:50")),
+                     symbols=("BTC/USDT",), start_ms=start, end_ms=start + HOURS * 3_600_000,
+                     objective=Objective.SHARPE, constraints=Constraints(min_trades=5))
+
+
+def burn(seconds: float) -> float:
+    """Spin for ``seconds`` of wall time; return the CPU time this process got."""
+    began, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - began < seconds:
+        pass
+    return time.process_time() - cpu
+
+
+def cpu_share() -> tuple[float, float]:
+    """The cores one process, then two processes at once, get on this machine now (2.0: two idle cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    one = burn(1.0)
+    with ProcessPoolExecutor(2) as pool:
+        two = sum(pool.map(burn, [1.0, 1.0]))
+    return one, two
+
+
+def noop(index: int) -> int:
+    return index
+
+
+def dask_round_trips(client, count: int) -> float:
+    """Seconds per task of ``count`` empty tasks through the sweep's submit / as_completed pattern."""
+    from distributed import as_completed
+
+    began = time.perf_counter()
+    flying = as_completed([client.submit(noop, i, pure=False) for i in range(min(count, 8))])
+    sent = min(count, 8)
+    for batch in flying.batches():
+        for future in batch:
+            future.result()
+        for _ in range(min(len(batch), count - sent)):
+            flying.add(client.submit(noop, sent, pure=False))
+            sent += 1
+    return (time.perf_counter() - began) / count
+
+
+def main() -> None:
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    one, two = cpu_share()
+    print(f"CPU to be had now: one busy process gets {one:.2f} of a core, two get {two:.2f} together "
+          f"(an idle machine: 1.00 and 2.00)")
+    frame = walk()
+    inputs = {"BTC/USDT": SymbolInputs(candles=frame, funding=None, rules=symbol_rules("BTC/USDT", Market.SPOT))}
+    spec = spec_for(frame)
+    trials = len(spec.grid())
+    run_sequential(spec_for(frame.head(600)), {"BTC/USDT": SymbolInputs(candles=frame.head(600), funding=None,
+                                                                       rules=inputs["BTC/USDT"].rules)})  # warm imports
+    t0 = time.perf_counter()
+    sequential = run_sequential(spec, inputs)
+    t_seq = time.perf_counter() - t0
+    print(f"sequential:            {trials} trials in {t_seq:.2f} s, {trials / t_seq:.1f} trials/s")
+
+    t0 = time.perf_counter()
+    with cluster_client(n_workers=WORKERS) as client:
+        t_start = time.perf_counter() - t0
+        db = Database.open(":memory:")
+        t0 = time.perf_counter()
+        outcome = run_stored(db, spec, inputs, client=client)
+        t_cluster = time.perf_counter() - t0
+        db.close()
+        per_noop = dask_round_trips(client, trials)
+    work = sum(r.seconds for r in outcome.results)
+    print(f"LocalCluster ({WORKERS} workers): {trials} trials in {t_cluster:.2f} s, {trials / t_cluster:.1f} trials/s "
+          f"(cluster start {t_start:.1f} s, not counted)")
+    print(f"the trials' own time on the workers: {work:.2f} s ({work / trials * 1000:.1f} ms per trial)")
+    print(f"scheduling overhead per trial: {(t_cluster * WORKERS - work) / trials * 1000:.1f} ms of worker time "
+          f"not spent in trials (scatter, submit, as_completed, the DuckDB writes, waiting for a CPU); "
+          f"an empty task's round trip: {per_noop * 1000:.1f} ms")
+    ours = {r.key: r.score for r in outcome.results}
+    same = sum(ours.get(r.key) == r.score for r in sequential)
+    print(f"scores agree on {same} of {trials} trials")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"ratio {t_cluster / t_seq:.4f}")
+
+
+if __name__ == "__main__":
+    main()
