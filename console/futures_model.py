@@ -22,13 +22,16 @@ The mark price on the paper exchange and in the backtest is the traded price on 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, localcontext
 from typing import Any
 
 ZERO = Decimal(0)
 EIGHT = Decimal("0.00000001")
 DEFAULT_FUNDING_RATE = Decimal("0.0001")  # Binance's interest rate per 8 h with a zero premium
 FUNDING_INTERVAL_MS = 28_800_000  # 00:00, 08:00, 16:00 UTC
+# Every figure is worked in this context, whatever the caller's thread has set: the backtest and the
+# paper exchange's server threads must round alike.
+CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 
 def bracket_for(brackets: Iterable[Mapping[str, Any]], notional: Decimal) -> tuple[Decimal, Decimal]:
@@ -51,18 +54,19 @@ def liquidation_price(amount: Decimal, entry: Decimal, isolated_wallet: Decimal,
     if not amount:
         return ZERO
     rows = list(brackets)
-    q, side = abs(amount), Decimal(1 if amount > 0 else -1)
-    mmr, cum = bracket_for(rows, q * entry)
-    price = ZERO
-    for _ in range(len(rows)):
-        price = (isolated_wallet + cum - side * q * entry) / (q * mmr - side * q)
-        if price <= 0:
-            return ZERO
-        again = bracket_for(rows, q * price)
-        if again == (mmr, cum):
-            break
-        mmr, cum = again
-    return price.quantize(EIGHT)
+    with localcontext(CONTEXT):
+        q, side = abs(amount), Decimal(1 if amount > 0 else -1)
+        mmr, cum = bracket_for(rows, q * entry)
+        price = ZERO
+        for _ in range(len(rows)):
+            price = (isolated_wallet + cum - side * q * entry) / (q * mmr - side * q)
+            if price <= 0:
+                return ZERO
+            again = bracket_for(rows, q * price)
+            if again == (mmr, cum):
+                break
+            mmr, cum = again
+        return price.quantize(EIGHT)
 
 
 def liquidation_fill_price(liquidation: Decimal, tick: Decimal | None, long: bool) -> Decimal:
@@ -71,7 +75,8 @@ def liquidation_fill_price(liquidation: Decimal, tick: Decimal | None, long: boo
     if not tick:
         return liquidation
     rounding = ROUND_FLOOR if long else ROUND_CEILING
-    return (liquidation / tick).to_integral_value(rounding=rounding) * tick
+    with localcontext(CONTEXT):
+        return (liquidation / tick).to_integral_value(rounding=rounding) * tick
 
 
 def crossed(amount: Decimal, liquidation: Decimal, low: Decimal, high: Decimal) -> bool:
@@ -83,7 +88,8 @@ def crossed(amount: Decimal, liquidation: Decimal, low: Decimal, high: Decimal) 
 
 def funding_payment(amount: Decimal, mark: Decimal, rate: Decimal) -> Decimal:
     """What a position pays at a funding time (negative: what it receives), to 8 decimals."""
-    return (amount * mark * rate).quantize(EIGHT)
+    with localcontext(CONTEXT):
+        return (amount * mark * rate).quantize(EIGHT)
 
 
 def funding_times(start_ms: int, end_ms: int, interval_ms: int = FUNDING_INTERVAL_MS) -> range:

@@ -107,6 +107,14 @@ def run_trial(config: BotConfig, params: Mapping[str, ParamValue], symbol: str, 
                        score=score, feasible=constraints.met(figures), seconds=time.perf_counter() - began)
 
 
+def run_trials(config: BotConfig, chunk: Sequence[tuple[Mapping[str, ParamValue], str]], window: tuple[int, int],
+               stage: str, inputs: Mapping[str, SymbolInputs], starting_balance: Decimal, objective: Objective,
+               constraints: Constraints) -> list[TrialResult]:
+    """Run a chunk of (params, symbol) trials one after the other on a worker."""
+    return [run_trial(config, params, symbol, window, stage, inputs[symbol], starting_balance, objective,
+                      constraints) for params, symbol in chunk]
+
+
 BIG = 1e9  # a profit factor without a losing trade (infinite) counts as this
 
 
@@ -146,7 +154,7 @@ def cluster_client(address: str = "", *, n_workers: int | None = None) -> Iterat
     with dask.config.set({"distributed.worker.profile.enabled": False,
                           "distributed.scheduler.worker-saturation": "inf"}):
         cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=":0", silence_logs=40)
     client = Client(cluster)
     try:
         yield client
@@ -212,7 +220,11 @@ class Runner:
         if missing:
             raise ConfigError(f"no candles for {', '.join(missing)}; download them first")
         # Once per sweep: every worker holds the candles; tasks carry only a reference to them.
-        self.inputs = client.scatter(dict(inputs), broadcast=True)
+        # Under keys of its own (a list, not a dict, whose keys would name the data; not a hash of the data):
+        # a resumed sweep's copy never meets an earlier one being released.
+        symbols = list(inputs)
+        scattered = client.scatter([inputs[s] for s in symbols], broadcast=True, hash=False)
+        self.inputs = dict(zip(symbols, scattered))
 
     @property
     def cancelled(self) -> bool:
@@ -224,9 +236,19 @@ class Runner:
                                   spec.starting_balance, spec.objective, spec.constraints,
                                   key=f"trial-{trial_key(params, symbol, window)}-{self._session}", pure=False)
 
+    def _submit_chunk(self, chunk: list[tuple[dict, str]], window: tuple[int, int], stage: str):
+        spec = self.spec
+        first = trial_key(*chunk[0], window)
+        return self.client.submit(run_trials, spec.config, chunk, window, stage, self.inputs,
+                                  spec.starting_balance, spec.objective, spec.constraints,
+                                  key=f"trials-{first}-{len(chunk)}-{self._session}", pure=False)
+
     def _finished(self, batch: list) -> list[TrialResult]:
         """Store the results of a batch of finished futures in one transaction, then count them."""
-        results = [future.result() for future in batch]
+        results = []
+        for future in batch:
+            value = future.result()
+            results.extend(value if isinstance(value, list) else [value])
         for future in batch:
             future.release()
         add_many = getattr(self.store, "add_many", None)
@@ -271,16 +293,19 @@ class Runner:
                 out.append(self.stored[key])
             else:
                 todo.append((params, symbol))
-        pending = iter(todo)
-        limit = 4 * self.workers  # in flight at once: keeps the scheduler light and a cancel quick
-        flying = as_completed([self._submit(p, s, window, stage) for p, s in itertools.islice(pending, limit)])
+        # Trials of a few ms cost the scheduler about as much as they take: a task runs a chunk of them,
+        # sized for some 8 tasks per worker over the phase (at most 16 trials each).
+        size = max(1, min(16, len(todo) // (8 * self.workers)))
+        pending = iter([todo[i:i + size] for i in range(0, len(todo), size)])
+        limit = 4 * self.workers  # tasks in flight at once: keeps the scheduler light and a cancel quick
+        flying = as_completed([self._submit_chunk(c, window, stage) for c in itertools.islice(pending, limit)])
         for batch in flying.batches():  # the futures finished by now, written together
             if self.cancelled:
                 self._cancel(flying)
                 break
             out.extend(self._finished(batch))
             for following in itertools.islice(pending, len(batch)):
-                flying.add(self._submit(*following, window, stage))
+                flying.add(self._submit_chunk(following, window, stage))
         return out
 
     def search(self, window: tuple[int, int], stage: str) -> list[TrialResult]:

@@ -6,10 +6,12 @@ that cycle. Every cycle also settles every open journal entry: a running bot's i
 (before it decides), the others' (manual orders, stopped, paused or halted bots) in one job on
 the pool. The engine never calls Streamlit: the UI polls ``status()``.
 
-Decisions are aligned to candle closes: the loop wakes every 0.2 s and, once a pair's candle has
-closed on the engine's clock, fetches it once for the pair and ticks every bot on it at once (see
-``aligned``). The cycle keeps checking protection, open orders and the journal every
-``cycle_seconds``, and decides too when it sees a new candle first.
+Decisions are aligned to candle closes: the loop wakes at the next close on the engine's clock (at
+most 0.2 s apart), fetches the pair's closed candle once (several pairs at once) and ticks every
+bot on it at once (see ``aligned``). Those ticks are urgent: they run on the workers ahead of the
+cycle's routine ones, and a bot's routine tick still queued at the close is moved ahead instead
+(a bot never has two ticks queued or running). The cycle keeps checking protection, open orders
+and the journal every ``cycle_seconds``, and decides too when it sees a new candle first.
 """
 from __future__ import annotations
 

@@ -63,7 +63,7 @@ class FuturesClient(BinanceClient):
         self._leverage: dict[str, int] = {}  # set by this client
         self._leverage_caps: dict[str, int] = {}
         self._symbol_configs: dict[str, tuple[int, bool]] = {}  # as the exchange had them
-        self._brackets: dict[str, list[tuple[Decimal, Decimal, Decimal]]] = {}  # (cap, ratio, amount)
+        self._brackets: dict[str, list[tuple[Decimal, Decimal, Decimal, int]]] = {}  # cap, ratio, amount, leverage
 
     def ccxt_symbol(self, symbol: str) -> str:
         """The linear perpetual of ``symbol`` as ccxt names it (BTC/USDT:USDT)."""
@@ -106,6 +106,16 @@ class FuturesClient(BinanceClient):
 
         The brackets are asked once per symbol; a notional beyond the last cap gets the last bracket.
         """
+        table = self._bracket_table(symbol)
+        _, ratio, amount, _ = next((b for b in table if notional <= b[0]), table[-1])
+        return ratio, amount
+
+    def max_position(self, symbol: str, leverage: int) -> Decimal:
+        """The largest position notional the symbol's brackets allow at ``leverage`` (Binance refuses
+        more with -2027); 0 when no bracket allows that leverage."""
+        return max((b[0] for b in self._bracket_table(symbol) if b[3] >= leverage), default=ZERO)
+
+    def _bracket_table(self, symbol: str) -> list[tuple[Decimal, Decimal, Decimal, int]]:
         if symbol not in self._brackets:
             self.rules(symbol)
             market_id = self.market_id(symbol)
@@ -116,11 +126,9 @@ class FuturesClient(BinanceClient):
             if not brackets:
                 raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
             self._brackets[symbol] = sorted(
-                ((dec0(b.get("notionalCap")), dec0(b.get("maintMarginRatio")), dec0(b.get("cum"))) for b in brackets),
-                key=lambda b: b[0])
-        table = self._brackets[symbol]
-        cap, ratio, amount = next((b for b in table if notional <= b[0]), table[-1])
-        return ratio, amount
+                ((dec0(b.get("notionalCap")), dec0(b.get("maintMarginRatio")), dec0(b.get("cum")),
+                  int(b.get("initialLeverage") or 1)) for b in brackets), key=lambda b: b[0])
+        return self._brackets[symbol]
 
     def prepare_futures(self, symbol: str, leverage: int) -> None:
         """Check ``leverage`` against the symbol's bracket, then set it and isolated margin (once per symbol)."""
@@ -299,6 +307,30 @@ class FuturesClient(BinanceClient):
         order = self._with_fills(parse_order(placed, symbol, Market.FUTURES))
         return replace(order, client_order_id=algo.client_order_id, type=algo.type, stop_price=algo.stop_price,
                        reduce_only=algo.reduce_only)
+
+    # --- liquidations --------------------------------------------------------------------------
+
+    def forced_orders(self, symbol: str, since_ms: int | None = None) -> list[Order]:
+        """The liquidation engine's orders on ``symbol`` (GET /fapi/v1/forceOrders, weight 20), oldest first.
+
+        Binance lists them without fills or realised PnL (``fetch_order`` by their client id adds
+        those) and, without a start time, for the last 7 days only.
+        """
+        self.rules(symbol)
+        params: dict[str, Any] = {"symbol": self.market_id(symbol), "autoCloseType": "LIQUIDATION", "limit": 100}
+        if since_ms is not None:
+            params["startTime"] = since_ms
+        rows = self.transport.read("fetch_force_orders", self.exchange.fapiPrivateGetForceOrders, params, weight=20)
+        orders = [parse_order(row, symbol, Market.FUTURES) for row in rows]
+        return sorted(orders, key=lambda o: (o.timestamp is None, o.timestamp, o.exchange_order_id))
+
+    def insurance_clear(self, symbol: str, start_ms: int, end_ms: int) -> Decimal:
+        """What the account's INSURANCE_CLEAR income on ``symbol`` took between two times (positive)."""
+        self.rules(symbol)
+        rows = self.transport.read("fetch_income", self.exchange.fapiPrivateGetIncome,
+                                   {"symbol": self.market_id(symbol), "incomeType": "INSURANCE_CLEAR",
+                                    "startTime": start_ms, "endTime": end_ms}, weight=30)
+        return -sum((dec0(r.get("income")) for r in rows), ZERO)
 
 
 def parse_algo(raw: dict, symbol: str) -> Order:

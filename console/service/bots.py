@@ -374,12 +374,14 @@ def _check_bounds(values: Mapping[str, Any]) -> None:
         if not isinstance(value, Decimal):
             continue
         if value <= 0:
-            raise ConfigError(f"{label} {plain(value)} must be above 0; {_FIXES[name]}")
+            kind = "number" if name == "size" else "amount"
+            raise ConfigError(f"{label} {plain(value)} must be a positive {kind}; {_FIXES[name]}")
         if value > LARGEST_AMOUNT:
             raise ConfigError(f"{label} {value:.3g} is too large (at most {LARGEST_AMOUNT:,f}); {_FIXES[name]}")
     trades = values.get("max_trades_per_day")
     if isinstance(trades, int) and not 1 <= trades <= 100_000:
-        raise ConfigError(f"max trades per day {trades} must be from 1 to 100,000; {_FIXES['max_trades_per_day']}")
+        raise ConfigError(f"max trades per day {trades} must be at least 1 and at most 100,000; "
+                          f"{_FIXES['max_trades_per_day']}")
 
 
 def _check_cap(config: BotConfig) -> None:

@@ -222,6 +222,12 @@ class Orders:
             entry = (size * held.entry_price + quantity * entry) / (size + quantity)
             quantity += size
         if opening:
+            most = client.max_position(request.symbol, leverage)
+            if quantity * entry > most:
+                raise InvalidOrder(
+                    f"a {request.symbol} position of {money_text(quantity * entry, rules.quote)} is more than the "
+                    f"{money_text(most, rules.quote)} Binance allows at {leverage}x, so it would refuse it (-2027); "
+                    "trade less or lower the leverage")
             ratio, amount = client.maintenance(request.symbol, quantity * entry)
             liq = liquidation(request.side, quantity, entry, quantity * entry / leverage, ratio, amount)
             rows.append(("liquidation (estimate)",

@@ -46,6 +46,7 @@ _CODES = {
     -1013: "the order breaks one of the symbol's filters",
     -4164: "the order's notional is below the symbol's minimum; raise the quantity",
     -1111: "a price or quantity has more decimals than the symbol allows",
+    -2027: "the position would exceed the most Binance allows at this leverage; trade less or lower the leverage",
     -4131: "the price is outside the band Binance allows around the mark price; move it closer",
 }
 _RAW = re.compile(r"(?:binance\w*\s*)?\{\s*\"code\"\s*:\s*(-?\d+)\s*,\s*\"msg\"\s*:\s*\"((?:[^\"\\]|\\.)*)\"\s*\}")

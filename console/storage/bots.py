@@ -77,7 +77,8 @@ def _upgraded(raw: dict) -> dict:
     params = dict(params)
     legacy = params.pop("take_profit_pct")
     raw = {**raw, "params": params}
-    if raw.get("take_profit_pct") is None and legacy not in (None, ""):
+    # a target of 100 % or more (a "never") is no take profit: the bot's field takes (0, 100)
+    if raw.get("take_profit_pct") is None and legacy not in (None, "") and 0 < float(legacy) < 100:
         raw["take_profit_pct"] = str(legacy)
     return raw
 

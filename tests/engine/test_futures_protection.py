@@ -83,18 +83,16 @@ def test_an_entry_with_take_profit_and_stop_loss_rests_both_on_the_exchange(stac
     assert {o["clientAlgoId"] for o in resting(stack.exchange)} == {o["clientAlgoId"] for o in orders.values()}
 
 
-def test_a_signal_exit_cancels_both_then_closes_at_market(stack):
+def test_a_dca_take_profit_is_the_resting_order_s_not_a_second_market_exit(stack):
+    """DCA takes the bot's Take profit %: on futures it rests on the exchange, and the strategy does not
+    also close at market when a candle closes past it (an old config's own 1 % parameter is dropped)."""
     bot_id, entry = entered(stack, params={**HOLD_FOREVER, "take_profit_pct": 1})
-    stack.exchange.feed.set_price("BTCUSDT", D("20400"))  # the strategy's 1 %, short of the resting 5 %
+    stack.exchange.feed.set_price("BTCUSDT", D("20400"))  # 1 % up, short of the resting 5 %
     stack.cycles(1)
     history = trades.for_bot(stack.db.cursor(), bot_id)
-    assert [(t.side, t.order_type) for t in history] == [(Side.BUY, OrderType.MARKET), (Side.SELL, OrderType.MARKET)]
-    assert {o["algoStatus"] for o in algos_by_type(stack.exchange).values()} == {"CANCELED"}
-    assert net_position(stack.exchange) == 0 and journal.open_entries(stack.db.cursor()) == []
-    log = events.recent(stack.db.cursor(), bot_id=bot_id).sort_values("id")["message"].tolist()
-    cancelled = next(i for i, m in enumerate(log) if "cancelled on the exchange" in m)
-    closed = next(i for i, m in enumerate(log) if m.startswith("closed "))
-    assert cancelled < closed, log
+    assert [(t.side, t.order_type) for t in history] == [(Side.BUY, OrderType.MARKET)]
+    assert {o["orderType"] for o in resting(stack.exchange)} == {"TAKE_PROFIT_MARKET", "STOP_MARKET"}
+    assert net_position(stack.exchange) == entry.quantity
 
 
 def test_a_take_profit_that_fires_is_recorded_once_and_its_stop_is_cancelled(stack):

@@ -420,3 +420,19 @@ def test_dca_counts_the_entries_the_bot_made_not_a_difference_assigned_to_it(tmp
         assert held.quantity == Decimal("0.015")
     finally:
         db.close()
+
+
+def test_dca_leaves_the_take_profit_to_an_order_resting_for_it():
+    from console.domain import BotConfig, Market
+    from console.engine.strategies import bot_params
+    spot = BotConfig(name="d", symbol="BTC/USDT", strategy="dca", take_profit_pct=Decimal("2"))
+    assert bot_params(spot)["take_profit_pct"] == 2.0  # no order rests for a spot take-profit alone
+    with_stop = BotConfig(name="d", symbol="BTC/USDT", strategy="dca", take_profit_pct=Decimal("2"),
+                          stop_loss_pct=Decimal("2"))
+    futures = BotConfig(name="d", symbol="BTC/USDT", strategy="dca", market=Market.FUTURES,
+                        take_profit_pct=Decimal("2"))
+    assert bot_params(with_stop)["take_profit_pct"] is None  # an OCO rests
+    assert bot_params(futures)["take_profit_pct"] is None  # a reduce-only take-profit rests
+    legacy = BotConfig(name="d", symbol="BTC/USDT", strategy="dca", params={"take_profit_pct": 1000})
+    from console.engine.strategies import upgraded
+    assert upgraded(legacy).take_profit_pct is None and upgraded(legacy).params == {}  # 1000 %: never

@@ -167,7 +167,8 @@ def _paper_cases(venue: PaperExchange) -> dict[str, Any]:
     sold = spot.create_order(btc, "market", "buy", 0.001)
     limit = spot.create_order(btc, "limit", "buy", 0.001, 20000)
     spot.create_order(btc, "LIMIT_MAKER", "buy", 0.001, 20000)
-    usdm.create_order(perp, "market", "buy", 0.01)
+    # large enough for the cross wallet not to cover a fall to zero: a liquidation price to report
+    usdm.create_order(perp, "market", "buy", 0.4)
     resting = usdm.create_order(perp, "limit", "sell", 0.01, 31000)
     open_perp = usdm.fetch_open_orders(perp)
     return {

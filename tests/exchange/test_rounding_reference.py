@@ -97,6 +97,7 @@ def test_the_rounding_lands_on_the_grid_on_the_promised_side(seed: int) -> None:
 def test_the_rounding_leaves_the_callers_context_alone() -> None:
     with localcontext() as context:
         context.prec = 5
+        traps, rounding = dict(context.traps), context.rounding
         assert floor_to_step(Decimal("123456789.123456789"), Decimal("0.00000001")) == Decimal("123456789.12345678")
         assert round_to_tick(Decimal("123456789.123456785"), Decimal("0.00000001")) == Decimal("123456789.12345679")
-        assert context.prec == 5 and not context.traps[__import__("decimal").Underflow]
+        assert (context.prec, dict(context.traps), context.rounding) == (5, traps, rounding)

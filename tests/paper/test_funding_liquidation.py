@@ -20,6 +20,7 @@ from console.domain import Market
 from console.exchange.connect import make_ccxt
 from console.paper import PaperExchange
 from console.paper.feed import ReplayFeed, SyntheticFeed
+from console.paper.settlement import income_rows
 
 KEY, SECRET = "test-key", "test-secret"
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -192,7 +193,6 @@ def test_funding_and_liquidation_records_survive_a_restart(paper, client, clock,
     paper.stop()
     again = PaperExchange(data_dir=tmp_path / "paper", spot_rules=spot_rules, futures_rules=futures_rules,
                           feed=paper.feed, api_key=KEY, api_secret=SECRET, clock=clock, sleep=clock.sleep)
-    from console.paper.settlement import income_rows
     assert [r["incomeType"] for r in income_rows(again.futures)] == kinds
     assert "FUNDING_FEE" in kinds and "INSURANCE_CLEAR" in kinds
     again.store.close()

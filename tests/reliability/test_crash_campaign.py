@@ -6,8 +6,8 @@ one-minute candle every second and a delay on every order request, so kills land
 console runs headless (``python -m console``) against it by URL, on its own DuckDB file, with a
 fast engine cycle, and a person at the ticket keeps a manual OCO in motion
 (``tests/reliability/console_with_ticket.py``); the BTC bots rest protection (a spot OCO, futures
-take-profit / stop-loss algo orders). Each run starts the console, waits a random 0.5-3 s and kills
-it. A last run starts it cleanly (it reconciles on start) and stops it with SIGTERM; the bots that
+take-profit / stop-loss algo orders). Each run starts the console, waits until it reports it is running, then a random 0.5-3 s, and
+kills it (every fifth run is killed 0.2-2 s after its process starts, while starting up). A last run starts it cleanly (it reconciles on start) and stops it with SIGTERM; the bots that
 were running must still be running. Then the kill switch is pressed and the console started once
 more, so the figures are final: every fill the exchange made must be in the console's DuckDB
 exactly once, every order at the exchange must be known to its journal, and nothing stands.
@@ -40,7 +40,9 @@ from tests.reliability.conftest import ROOT, compare_fills, recorded_by_order, s
 
 RUNS = 30
 SEED = 20261124
-KILL_AFTER = (0.5, 3.0)  # seconds after the console process starts
+KILL_AFTER = (0.5, 3.0)  # seconds after the console reports it is running, so kills land while bots trade
+KILL_IN_STARTUP = (0.2, 2.0)  # every fifth run is killed this long after its process starts, while starting up
+STARTUP_TIMEOUT = 90.0  # a loaded machine imports the console slowly; the kill window starts when it is up
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "BNB/USDT", "SOL/USDT", "XRP/USDT")
 READY = "console running:"
 FEED_SPEED = 60  # a new one-minute candle every second
@@ -164,10 +166,16 @@ def test_sigkilled_console_records_every_fill_once_and_its_bots_resume(campaign:
     started = time.perf_counter()
     killed_before_ready = reconciled = pending_at_kills = kills_with_pending = runs_with_new_trades = 0
     trades_seen = 0
-    for _ in range(RUNS):
+    for run in range(RUNS):
         proc = campaign.start_console()
-        kill_at = time.monotonic() + rng.uniform(*KILL_AFTER)
-        line = read_line(proc, READY, timeout=kill_at - time.monotonic())
+        in_startup = run % 5 == 4
+        if in_startup:
+            kill_at = time.monotonic() + rng.uniform(*KILL_IN_STARTUP)
+            line = read_line(proc, READY, timeout=kill_at - time.monotonic())
+        else:
+            line = read_line(proc, READY, timeout=STARTUP_TIMEOUT)
+            assert line is not None, "the console did not report it was running; see console.log"
+            kill_at = time.monotonic() + rng.uniform(*KILL_AFTER)
         if line is None:
             killed_before_ready += 1
         else:

@@ -190,7 +190,7 @@ def test_futures_leverage_out_of_the_symbol_s_bracket_says_the_range(con) -> Non
 @pytest.mark.parametrize("size, message", [
     ("5000", "size 5,000 USDT is above the max position 1,000 USDT"),
     ("1e309", "size 1e+309 is too large"),
-    ("-5", "size -5 must be above 0"),
+    ("-5", "size -5 must be a positive number"),
     ("nan", "size 'nan' is not a finite number"),
 ])
 def test_sizes_out_of_bounds_are_refused_saying_why(con, size, message) -> None:

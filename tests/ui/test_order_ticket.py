@@ -182,6 +182,17 @@ def test_a_futures_entry_shows_leverage_margin_and_an_estimated_liquidation_then
     assert abs(position["liquidation_price"] - liq) < liq / 500  # the estimate is the exchange's figure, near enough
 
 
+def test_a_position_beyond_what_the_leverage_bracket_allows_is_refused_before_the_confirm(con) -> None:
+    con.orders.set_leverage("SOL/USDT", 75)  # the first bracket: at most 5,000 USDT of position
+    at = run_page("3_Order_ticket.py")
+    ticket(at, market="futures", symbol="SOL/USDT", amount="6000", amount_in="quote")
+    error = texts(at.error)
+    assert "is more than the 5,000.00 USDT Binance allows at 75x" in error and "lower the leverage" in error
+    assert not confirms(at)
+    ticket(at, market="futures", symbol="SOL/USDT", amount="1000", amount_in="quote")
+    assert shown(at)["leverage"] == "75x (isolated)" and confirms(at)
+
+
 def test_reduce_only_previews_what_it_will_close_and_refuses_without_a_position(con) -> None:
     at = run_page("3_Order_ticket.py")
     ticket(at, market="futures", side="sell", amount="2", amount_in="base", reduce_only=True, symbol="ETH/USDT")

@@ -20,7 +20,7 @@ from console.engine.strategies.base import (
     Strategy,
 )
 from console.engine.strategies.bollinger import BollingerBreakout
-from console.domain import BotConfig
+from console.domain import BotConfig, Market
 from console.engine.strategies.dca import TAKE_PROFIT, Dca
 from console.engine.strategies.ma_cross import MaCross
 from console.engine.strategies.rsi import RsiReversion
@@ -33,9 +33,15 @@ STRATEGIES: dict[str, Strategy] = {
 
 
 def bot_params(config: BotConfig) -> dict:
-    """The bot's validated strategy parameters, with what the strategy reads of the bot (DCA: its take profit)."""
+    """The bot's validated strategy parameters, with what the strategy reads of the bot.
+
+    DCA reads the bot's take profit where no take-profit order rests for it: a futures take-profit
+    rests on the exchange (kept at the average entry by the engine), and so does a spot one with a
+    stop-loss beside it (an OCO); a spot take-profit alone is the strategy's, checked on each close.
+    """
     strategy = get_strategy(config.strategy)
-    return strategy.with_bot(strategy.validate(config.params), config.take_profit_pct)
+    rests = config.market is Market.FUTURES or config.stop_loss_pct is not None
+    return strategy.with_bot(strategy.validate(config.params), None if rests else config.take_profit_pct)
 
 
 def upgraded(config: BotConfig) -> BotConfig:
@@ -46,7 +52,8 @@ def upgraded(config: BotConfig) -> BotConfig:
     params = dict(config.params)
     legacy = params.pop(TAKE_PROFIT)
     take_profit = config.take_profit_pct
-    if take_profit is None and legacy not in (None, ""):
+    # a target of 100 % or more (a "never") is no take profit: the bot's field takes (0, 100)
+    if take_profit is None and legacy not in (None, "") and 0 < float(legacy) < 100:
         take_profit = Decimal(str(legacy))
     return dataclasses.replace(config, params=params, take_profit_pct=take_profit)
 

@@ -4,7 +4,8 @@ The interval runs on candle time: ``now`` is the open time of the last closed ca
 position's ``last_entry_at`` the open time of the candle its last entry was decided on, so a
 replay at any speed buys on the same candles as live trading. The take-profit is the bot's own
 ``take_profit_pct`` (``with_bot`` puts it among the parameters), checked on each close against
-the average entry price; ``None`` takes no profit.
+the average entry price; ``None`` takes no profit (see ``bot_params``: where a take-profit order
+rests on the exchange, the strategy leaves the exit to it).
 """
 from __future__ import annotations
 
