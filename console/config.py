@@ -191,9 +191,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         live_confirmed=env.get("CONSOLE_LIVE_CONFIRMED", "").strip().lower() == "yes",
         cycle_seconds=float(_number(env, "CONSOLE_CYCLE_SECONDS", "2", float)),
-        sync_intents=env.get("CONSOLE_SYNC_INTENTS", "").strip().lower() == "yes",
+        sync_intents=_yes_no(env, "CONSOLE_SYNC_INTENTS"),
         sweep_scheduler=env.get("CONSOLE_SWEEP_SCHEDULER", "").strip(),
     )
+
+
+def _yes_no(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "yes", "no"):
+        raise ConfigError(f"{name}={env[name]!r} must be yes or no (or unset: no)")
+    return raw == "yes"
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -20,6 +20,7 @@
         ├── OrderRejected           the exchange refused an order the console thought valid
         │   └── TooManyOrders       the symbol holds the most open orders the venue allows
         ├── OrderNotFound           the exchange has no such order
+        ├── Liquidated              the exchange liquidated the bot's futures position; it is halted
         ├── VenueUnreachable        nothing answers at the venue's address
         └── StorageError            the data file is corrupt, locked or not writable
 """
@@ -131,6 +132,10 @@ class TooManyOrders(OrderRejected):
 
 class OrderNotFound(NeedsPerson):
     pass
+
+
+class Liquidated(NeedsPerson):
+    """The exchange liquidated the bot's futures position: the bot is halted until a person starts it."""
 
 
 class VenueUnreachable(NeedsPerson):

@@ -32,6 +32,8 @@ def test_data_dir_from_env(tmp_path):
         ({"CONSOLE_PAPER_SPEED": "-3"}, "must be a positive number"),
         ({"CONSOLE_PAPER_SPEED": "nan"}, "must be a positive number"),
         ({"CONSOLE_PAPER_PORT": "70000"}, "1-65535"),
+        ({"CONSOLE_SYNC_INTENTS": "always"}, "must be yes or no"),
+        ({"CONSOLE_SWEEP_SCHEDULER": "10.0.0.5:8786"}, "like tcp://10.0.0.5:8786"),
     ],
 )
 def test_bad_environment_says_the_fix(env, fix):

@@ -20,7 +20,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import threading
 import time
 import uuid
@@ -131,10 +130,10 @@ def _score(figures: Mapping[str, Any], objective: Objective) -> float:
 def cluster_client(address: str = "", *, n_workers: int | None = None) -> Iterator[Any]:
     """A dask.distributed Client: of the scheduler at ``address``, or of a new LocalCluster.
 
-    The LocalCluster runs ``n_workers`` processes (default: this machine's cores) of one thread
-    each; it is closed on leaving the block.
+    The LocalCluster (``console.backtest.cluster_process``, a process of its own) runs ``n_workers``
+    processes (default: this machine's cores) of one thread each; it is closed on leaving the block.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     if address:
         try:
@@ -147,20 +146,17 @@ def cluster_client(address: str = "", *, n_workers: int | None = None) -> Iterat
         finally:
             client.close()
         return
-    import dask
+    from console.backtest import cluster_process
 
-    # The workers' sampling profiler takes the GIL every 10 ms from trials that are pure Python; and the
-    # scheduler sends each worker its next trials ahead rather than one at a time (no root-task queue).
-    with dask.config.set({"distributed.worker.profile.enabled": False,
-                          "distributed.scheduler.worker-saturation": "inf"}):
-        cluster = LocalCluster(n_workers=n_workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=40)
-    client = Client(cluster)
+    proc, address = cluster_process.start(n_workers)
     try:
-        yield client
+        client = Client(address, timeout="30s")
+        try:
+            yield client
+        finally:
+            client.close()
     finally:
-        client.close()
-        cluster.close()
+        cluster_process.stop(proc)
 
 
 def worker_count(client: Any) -> int:

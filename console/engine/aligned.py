@@ -7,8 +7,8 @@ has it, every bot on the pair ticks at once. A candle not yet published is asked
 ``retry_seconds`` for at most ``patience_seconds`` after the close; after that the pair waits for
 its next close and the regular cycle picks the candle up when the venue has it.
 
-Due times follow the engine's own clock (the loop sleeps until the first one, 0.2 s at most), rather than
-``schedule``'s ``.at()``: that reads the local wall clock at whole seconds, so an injected clock
+Due times follow the engine's own clock (the loop sleeps until the first one, 0.2 s at most),
+rather than ``schedule``'s ``.at()``: that reads the local wall clock at whole seconds, so an injected clock
 could not drive it, and each timeframe's UTC boundaries (4h, 1d) would need jobs of their own.
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from console.domain import Market, OcoOrder, Order, OrderRequest, OrderType, Side, Venue, WorkingType
-from console.engine import positions
+from console.engine import liquidation, positions
 from console.engine.clients import Clients
 from console.engine.intents import IntentLog, LoggedJournal
 from console.engine.marketdata import OpenOrders
@@ -130,6 +130,7 @@ class Gateway:
     def place(self, owner: Owner, request: OrderRequest, *, behind: bool = False) -> Order:
         """Journal, send and resolve one order of ``owner``; return the exchange's answer."""
         client = self.client(owner)
+        liquidation.guard(self._db, client, owner, request.symbol)  # never close a position the exchange closed
         request = replace(request, client_order_id=request.client_order_id or new_client_order_id())
         with self._handling(request.client_order_id):
             order = client.place_order(request, journal=self.journal(owner, behind=behind))

@@ -9,10 +9,11 @@ For every holding of one account and market (spot: an asset such as ``BTC``; fut
 - outside: what the person holds outside the books: what the account held when the console began
   tracking the holding, and differences the person accepted as theirs since.
 
-A difference the console did not make (a fill outside it, a liquidation, a paper reset) suspends
-the bots on that holding until the person resolves it on the Overview: assign it to a bot (an
-adjustment trade for that bot), close it (accept it, then a market order by hand), or accept it as
-theirs. When the difference is gone the suspended bots run again.
+A futures difference the exchange's liquidation engine made is recorded as its bots' exit and
+halts them (``console.engine.liquidation``). Any other difference the console did not make (a fill
+outside it, a paper reset) suspends the bots on that holding until the person resolves it on the
+Overview: assign it to a bot (an adjustment trade for that bot), close it (accept it, then a market
+order by hand), or accept it as theirs. When the difference is gone the suspended bots run again.
 
 The account is read between two reads of the store, without locks: a holding is judged only when
 no order on it was in flight and no trade was recorded meanwhile, and when every order of the
@@ -30,6 +31,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from console.domain import BotConfig, BotState, Market, OrderStatus, OrderType, Side, Venue, split_symbol
+from console.engine import liquidation
 from console.engine.clients import Clients
 from console.engine.recorder import account_of
 from console.engine.writer import Writer
@@ -302,9 +304,24 @@ class HoldingsCheck:
                 log.warning("holdings of %s %s %s not checked: %s", venue.value, market.value, account, e)
                 continue
             for holding in read_now:
+                if self._liquidated(client, holding):
+                    continue  # recorded as its bots' exit; the next check finds the books in step
                 self.judge(holding)
             out += read_now
         return out
+
+    def _liquidated(self, client: BinanceClient, holding: Holding) -> bool:
+        """Record a liquidation behind a futures difference (see ``liquidation``); True when one was."""
+        if holding.market is not Market.FUTURES or abs(holding.difference) <= TOLERANCE:
+            return False
+        try:
+            closed = liquidation.settle(self._db, client, holding)
+        except ConsoleError as e:  # the next check asks again
+            log.warning("liquidations of %s not read: %s", holding.name, e)
+            return False
+        if closed:
+            self._seen.pop(holding.key, None)
+        return bool(closed)
 
     def judge(self, holding: Holding) -> None:
         """Suspend the bots on a difference seen twice in a row; wake them when it is gone."""

@@ -12,26 +12,35 @@ last recorded trade (``FuturesClient.forced_orders``) and, for one that closes w
   records nothing again;
 - logs a ``liquidation`` event on each bot (quantity, price, the margin lost) and halts the bots
   that were trading, so a person decides what comes next.
+
+A bot's tick may decide before the check has run: the gateway calls ``guard`` before each bot's
+futures order, which records the liquidation the same way and refuses the order (a close of a
+position the exchange already closed would open the other side).
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from console import fmt
 from console.domain import BotState, Market, Order, OrderStatus, Side, split_symbol
-from console.engine.holdings import TOLERANCE, Holding
+from console.engine import holdings, positions
 from console.engine.recorder import DbJournal, Owner, open_entries, trade_record
-from console.errors import ConsoleError, OrderNotFound
+from console.errors import ConsoleError, Liquidated, OrderNotFound
 from console.exchange.futures import FuturesClient
 from console.storage import books, bots, events, journal, trades
-from console.storage.db import Database, to_db_time
+from console.storage.db import Database
+
+if TYPE_CHECKING:
+    from console.engine.holdings import Holding
 
 log = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
+TOLERANCE = Decimal("1e-9")  # as the holdings check's
 PREFIX = "autoclose-"  # the client id of every order of Binance's liquidation engine
 NOTE = "liquidated by the exchange"
 
@@ -41,7 +50,7 @@ def is_liquidation(trade: trades.TradeRecord) -> bool:
     return trade.client_order_id.startswith(PREFIX)
 
 
-def settle(db: Database, client: FuturesClient, holding: Holding) -> list[int]:
+def settle(db: Database, client: FuturesClient, holding: "Holding") -> list[int]:
     """Record the liquidation behind a futures holding's difference; return the bots it closed.
 
     No request unless the account holds less than the books on this holding. Idempotent: an
@@ -69,7 +78,27 @@ def settle(db: Database, client: FuturesClient, holding: Holding) -> list[int]:
     return closed
 
 
-def _last_trade_ms(db: Database, holding: Holding) -> int | None:
+def guard(db: Database, client: FuturesClient, owner: Owner, symbol: str) -> None:
+    """Before a bot's futures order: raise Liquidated when the exchange liquidated its position.
+
+    A tick decides on the position its trades record; when the exchange closed it meanwhile (the
+    account check may not have run yet), a close would open the other side. The liquidation is
+    recorded here then, once, as in the account check.
+    """
+    if owner.bot_id is None or owner.market is not Market.FUTURES or not isinstance(client, FuturesClient):
+        return
+    for holding in holdings.read(db, client, venue=owner.venue, market=owner.market, account=owner.account,
+                                 first_sight=False):
+        if holding.name == symbol:
+            settle(db, client, holding)
+    record = bots.get(db.cursor(), owner.bot_id)
+    history = trades.for_bot(db.cursor(), owner.bot_id)
+    if record.state is not BotState.RUNNING and history and is_liquidation(history[-1]):
+        raise Liquidated(f"{record.reason or 'the exchange liquidated the position on ' + symbol}; "
+                         "the order was not sent")
+
+
+def _last_trade_ms(db: Database, holding: "Holding") -> int | None:
     row = db.cursor().execute(
         "SELECT max(ts) FROM trades WHERE venue = ? AND market = ? AND account = ? AND symbol = ?",
         [holding.venue.value, holding.market.value, holding.account, holding.name]).fetchone()
@@ -79,14 +108,14 @@ def _last_trade_ms(db: Database, holding: Holding) -> int | None:
     return int(ts.timestamp() * 1000)
 
 
-def _recorded(db: Database, holding: Holding, exchange_order_id: str) -> bool:
+def _recorded(db: Database, holding: "Holding", exchange_order_id: str) -> bool:
     row = db.cursor().execute(
         "SELECT count(*) FROM trades WHERE venue = ? AND market = ? AND exchange_order_id = ?",
         [holding.venue.value, holding.market.value, exchange_order_id]).fetchone()
     return bool(row[0])
 
 
-def _record(db: Database, client: FuturesClient, holding: Holding, order: Order) -> list[int]:
+def _record(db: Database, client: FuturesClient, holding: "Holding", order: Order) -> list[int]:
     """Write the forced order as each owner's exit; return the bots it closed."""
     owners = [(s.bot_id, s.quantity) for s in holding.bots if abs(s.quantity) > TOLERANCE]
     if abs(holding.manual) > TOLERANCE:
@@ -106,6 +135,7 @@ def _record(db: Database, client: FuturesClient, holding: Holding, order: Order)
         cleared = ZERO
     realized = order.realized_pnl if order.realized_pnl is not None else (
         sum(((price - _entry(db, b)) * q for b, q in owners if b is not None), ZERO))
+    shares = _realized_shares(db, owners, order.filled, price, realized)
     base_row = trade_record(order, Owner(holding.venue, holding.market, holding.account), now=db.now())
     rows = []
     for n, (bot_id, quantity) in enumerate(owners):
@@ -115,7 +145,7 @@ def _record(db: Database, client: FuturesClient, holding: Holding, order: Order)
             base_row, bot_id=bot_id, exchange_order_id=ident, side=Side.SELL if quantity > 0 else Side.BUY,
             price=price, quantity=abs(quantity), quote_quantity=abs(quantity) * price,
             commission=base_row.commission * part, commission_quote=None if base_row.commission_quote is None
-            else base_row.commission_quote * part, realized_pnl=realized * part if len(owners) > 1 or True else realized))
+            else base_row.commission_quote * part, realized_pnl=shares[n]))
     if len(owners) == 1:
         rows[0] = replace(rows[0], realized_pnl=realized, commission=base_row.commission,
                           commission_quote=base_row.commission_quote)
@@ -141,21 +171,39 @@ def _record(db: Database, client: FuturesClient, holding: Holding, order: Order)
     return closed
 
 
+def _realized_shares(db: Database, owners: list[tuple[int | None, Decimal]], filled: Decimal, price: Decimal,
+                     realized: Decimal) -> list[Decimal]:
+    """Each owner's part of the realised PnL: by quantity when all held one side, else from each
+    bot's own entry (the manual book takes what is left)."""
+    if len({q > 0 for _, q in owners}) == 1:
+        return [realized * abs(q) / filled for _, q in owners]
+    own = [(price - _entry(db, b)) * q if b is not None else None for b, q in owners]
+    rest = realized - sum((p for p in own if p is not None), ZERO)
+    return [rest if p is None else p for p in own]
+
+
 def _entry(db: Database, bot_id: int) -> Decimal:
-    from console.engine import positions  # the bot's own entry, for a split without the exchange's PnL
+    """The bot's own entry price, from its recorded trades."""
     record = bots.get(db.cursor(), bot_id)
     return positions.of_bot(db.cursor(), bot_id, record.config).entry_price or ZERO
 
 
-def _settle_entries(db: Database, client: FuturesClient, holding: Holding, bot_id: int | None) -> None:
-    """Follow the owner's open orders on the symbol: the exchange cancelled them before liquidating."""
+def _settle_entries(db: Database, client: FuturesClient, holding: "Holding", bot_id: int | None) -> None:
+    """Follow the owner's open orders on the symbol: the exchange cancelled them before liquidating.
+
+    An exit still resting (placed again by a tick that ran before this) is cancelled: it protects nothing.
+    """
     owner = Owner(holding.venue, holding.market, holding.account, bot_id)
     for entry in open_entries(db, bot_id=bot_id, venue=holding.venue):
         if entry.symbol != holding.name or entry.market is not Market.FUTURES or entry.bot_id != bot_id:
             continue
+        book = DbJournal(db, owner)
         try:
             lookup = client.fetch_algo if entry.type.is_conditional else client.fetch_order
-            DbJournal(db, owner).record(lookup(entry.symbol, entry.client_order_id))
+            order = lookup(entry.symbol, entry.client_order_id)
+            book.record(order)
+            if entry.type.is_conditional and order.status is OrderStatus.OPEN:  # placed after the liquidation
+                client.cancel_algo(entry.symbol, entry.client_order_id, journal=book)
         except OrderNotFound:
             with db.transaction() as cur:
                 journal.update(cur, entry.client_order_id, status=OrderStatus.REJECTED,

@@ -117,8 +117,7 @@ class DbJournal:
 
 def open_entries(db: Database, bot_id: int | None = None, venue: Venue | None = None) -> list:
     """Open journal entries, of one bot when ``bot_id`` is given."""
-    entries = journal.open_entries(db.cursor(), venue=venue)
-    return entries if bot_id is None else [e for e in entries if e.bot_id == bot_id]
+    return journal.open_entries(db.cursor(), venue=venue, bot_id=bot_id)
 
 
 def account_of(entry) -> str:

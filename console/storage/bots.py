@@ -8,6 +8,7 @@ day for every bot and wakes the bots a daily limit had PAUSED.
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import types
 import typing
@@ -53,20 +54,30 @@ def config_to_json(config: BotConfig) -> str:
 def config_from_json(text: str) -> BotConfig:
     """Rebuild a configuration; unknown keys are ignored, missing ones take their defaults."""
     raw = _upgraded(json.loads(text))
-    hints = typing.get_type_hints(BotConfig)
     kwargs: dict[str, object] = {}
-    for f in fields(BotConfig):
-        if f.name not in raw:
+    for name, kind in _field_kinds().items():
+        if name not in raw:
             continue
-        value, kind = raw[f.name], hints[f.name]
-        if isinstance(kind, types.UnionType):
-            kind = next(k for k in typing.get_args(kind) if k is not type(None))
+        value = raw[name]
         if value is not None and kind is Decimal:
             value = Decimal(value)
         elif value is not None and isinstance(kind, type) and issubclass(kind, Enum):
             value = kind(value)
-        kwargs[f.name] = value
+        kwargs[name] = value
     return BotConfig(**kwargs)
+
+
+@functools.cache
+def _field_kinds() -> dict[str, object]:
+    """Each BotConfig field's type, ``X | None`` read as X (resolved once: it is costly)."""
+    out: dict[str, object] = {}
+    hints = typing.get_type_hints(BotConfig)
+    for f in fields(BotConfig):
+        kind = hints[f.name]
+        if isinstance(kind, types.UnionType):
+            kind = next(k for k in typing.get_args(kind) if k is not type(None))
+        out[f.name] = kind
+    return out
 
 
 def _upgraded(raw: dict) -> dict:

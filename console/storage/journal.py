@@ -202,18 +202,23 @@ def get(cur: Cursor, client_order_id: str) -> JournalEntry:
     return _entry(row)
 
 
-def open_entries(cur: Cursor, venue: Venue | None = None) -> list[JournalEntry]:
-    """Entries whose fate is not final (pending, open, partially filled, unknown), oldest first.
+def open_entries(cur: Cursor, venue: Venue | None = None, bot_id: int | None = None) -> list[JournalEntry]:
+    """Entries whose fate is not final (pending, open, partially filled, unknown), oldest first; of one
+    bot when ``bot_id`` is given.
 
     Intents logged ahead of the table (``log_ahead``) that it does not hold yet count as pending.
     """
-    ahead = [e for e in _logged_ahead(cur) if venue is None or e.venue is Venue(venue)]  # before the table
+    ahead = [e for e in _logged_ahead(cur)  # before the table
+             if (venue is None or e.venue is Venue(venue)) and (bot_id is None or e.bot_id == bot_id)]
     marks = ", ".join("?" for _ in OPEN_STATUSES)
     sql = f"SELECT {_COLUMNS} FROM orders WHERE status IN ({marks})"
     params: list[object] = [s.value for s in OPEN_STATUSES]
     if venue is not None:
         sql += " AND venue = ?"
         params.append(Venue(venue).value)
+    if bot_id is not None:
+        sql += " AND bot_id = ?"
+        params.append(bot_id)
     sql += " ORDER BY created_at, client_order_id"
     if not ahead:
         return [_entry(r) for r in cur.execute(sql, params).fetchall()]

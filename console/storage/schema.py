@@ -250,9 +250,9 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
             key VARCHAR PRIMARY KEY,
             value VARCHAR NOT NULL
         );
-        INSERT INTO notify_settings
+        INSERT OR IGNORE INTO notify_settings
             SELECT 'floor.events', CAST(coalesce(max(id), 0) AS VARCHAR) FROM events;
-        INSERT INTO notify_settings
+        INSERT OR IGNORE INTO notify_settings
             SELECT 'floor.trades', CAST(coalesce(max(id), 0) AS VARCHAR) FROM trades;
         """,
     ),

@@ -14,10 +14,13 @@ import pandas as pd
 import pytest
 
 from console.backtest import run_backtest, symbol_rules
-from console.domain import BotConfig, Market
+from console.domain import BotConfig, BotState, Market
+from console.engine import liquidation
 from console.engine.clients import Clients, Credentials
 from console.engine.engine import BotEngine
 from console.paper import PaperExchange, ReplayFeed
+from console.storage import bots
+from console.storage import trades as stored_trades
 from console.storage.db import Database
 from tests.backtest.conftest import HISTORY, Clock, Replay
 from tests.backtest.test_parity import paper_fills, side_by_side
@@ -128,3 +131,9 @@ def test_a_high_leverage_position_is_liquidated_on_the_same_candle_at_the_same_p
     on_paper = sum((amount for at, amount in paid if trade.entry_ts < at <= trade.exit_ts + replay.step_ms),
                    Decimal(0))
     assert on_paper == trade.funding != 0
+    # the engine recorded the liquidation as the bot's exit at the backtest's price and quantity, and
+    # halted the bot (the backtest trades on; the comparison ends here)
+    recorded = [t for t in stored_trades.for_bot(replay.db.cursor(), 1) if liquidation.is_liquidation(t)]
+    assert [(t.price, t.quantity) for t in recorded] == [(first.price, first.quantity)]
+    assert recorded[0].realized_pnl == realized
+    assert bots.get(replay.db.cursor(), 1).state is BotState.HALTED

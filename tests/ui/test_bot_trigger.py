@@ -10,7 +10,7 @@ def test_the_trigger_price_of_futures_exits_is_chosen_in_the_bot_form(con) -> No
     at.selectbox(key="new_strategy").select("dca").run()
     at.radio(key="new_market").set_value("futures").run()
     at.text_input(key="new_name").input("perp")
-    at.number_input(key="new_lev").set_value(3)
+    at.text_input(key="new_lev").input("3")
     trigger = at.selectbox(key="new_wt")
     assert trigger.value == "mark_price", "mark price by default"
     trigger.select("contract_price")

@@ -1,8 +1,7 @@
-"""The Sweep section: ranges in, a sweep on a real 2-worker dask cluster, the sortable results, the
-heatmap, and a bot created from the best parameters."""
+"""The Sweep section: ranges in, a sweep on the console's own LocalCluster (one worker per core), the
+sortable results, the heatmap, and a bot created from the best parameters."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from console import ui
-from console.backtest.sweep import cluster_client
 from console.history.importer import import_csv
 from tests.ui.conftest import texts
 
@@ -22,15 +20,11 @@ def section() -> None:
     sweep_section(ui.console())
 
 
-@pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
-    with cluster_client(n_workers=2) as client:
-        yield client.scheduler.address
-
-
 @pytest.fixture
-def console_on_cluster(scheduler: str, shared_data: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CONSOLE_SWEEP_SCHEDULER", scheduler)
+def console_on_cluster(shared_data: Path, monkeypatch: pytest.MonkeyPatch):
+    # no scheduler address: the console starts its own LocalCluster, as a person's console does; AppTest
+    # has made the page the main module, which spawned workers must not run again
+    monkeypatch.delenv("CONSOLE_SWEEP_SCHEDULER", raising=False)
     con = ui.console()
     import_csv(con.history.store, "spot", "BTC/USDT", shared_data / "candles" / "binance_spot_BTCUSDT_1h.csv", "1h")
     return con
