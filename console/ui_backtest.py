@@ -53,8 +53,9 @@ def config_form(con: Console) -> tuple[BotConfig | None, tuple[int, int] | None,
     form["sizing"] = cols[1].selectbox(LABELS["sizing"], sizings, index=sizings.index(base.sizing.value),
                                        key=f"{key}_sizing")
     form["size"] = cols[2].text_input(LABELS["size"], value=str(base.size), key=f"{key}_size")
-    form["leverage"] = cols[3].number_input(LABELS["leverage"], 1, 125, value=base.leverage, key=f"{key}_lev",
-                                            disabled=market != "futures")
+    form["leverage"] = cols[3].text_input(LABELS["leverage"], value=str(base.leverage), key=f"{key}_lev",
+                                          disabled=market != "futures",
+                                          help="1 on spot; on futures up to what the symbol's leverage bracket allows")
     cols = st.columns(4)
     form["take_profit_pct"] = cols[0].text_input(LABELS["take_profit_pct"], value=_text(base.take_profit_pct),
                                                  key=f"{key}_tp", help="empty: none")

@@ -39,20 +39,24 @@ class Exits(str, Enum):
     FAILED = "failed"  # placing a missing exit was refused; the reason is in the bot's log
 
 
-def resting(ctx, bot_id: int) -> list[JournalEntry]:
-    """The bot's conditional orders the journal holds open."""
-    return [e for e in open_entries(ctx.db, bot_id=bot_id) if e.type.is_conditional]
+def resting(ctx, bot_id: int, entries: list[JournalEntry] | None = None) -> list[JournalEntry]:
+    """The bot's conditional orders the journal holds open (among its open ``entries`` when the caller has them)."""
+    if entries is None:
+        entries = open_entries(ctx.db, bot_id=bot_id)
+    return [e for e in entries if e.type.is_conditional]
 
 
-def sync(ctx, client, config: BotConfig, bot_id: int, held: Held, *, may_place: bool = True) -> Exits:
+def sync(ctx, client, config: BotConfig, bot_id: int, held: Held, *, may_place: bool = True,
+         entries: list[JournalEntry] | None = None) -> Exits:
     """Keep the bot's resting exits in step with its position; no request while they are.
 
     Flat: cancel whatever still rests (the sibling of an exit that fired). Otherwise cancel
     exits for another quantity or side and place the missing ones for the whole position at the
     bot's take-profit / stop-loss from its entry price (``may_place`` False only cancels), unless
-    the current price already passed one.
+    the current price already passed one. ``entries``: the bot's open journal entries, when the
+    caller has just read them (else they are read here).
     """
-    entries = resting(ctx, bot_id)
+    entries = resting(ctx, bot_id, entries)
     if held.quantity == 0:
         if entries and _cancel(ctx, config, bot_id, entries, "the position is closed"):
             return Exits.CHANGED

@@ -309,13 +309,19 @@ class Gateway:
 
     # -- settling -----------------------------------------------------------------------------
     def settle(self, *, bot_id: int | None = None, venue: Venue | None = None, raise_temporary: bool = False,
-               where: Callable[[JournalEntry], bool] | None = None) -> int:
+               where: Callable[[JournalEntry], bool] | None = None, flush: bool = True) -> int:
         """Settle open journal entries (all, one bot's, or those ``where`` picks); return trades recorded.
 
         Records still queued are written first; orders being placed or cancelled right now are left alone.
+        A bot's tick that has waited for its own records already (the only ones queued for that bot)
+        passes ``flush=False`` with its ``bot_id``: it then waits for no other bot's, and only that
+        bot's intents are moved into the journal.
         """
-        self._writer.flush()
-        self.move_intents()
+        if flush or bot_id is None:
+            self._writer.flush()
+            self.move_intents()
+        elif self.intents is not None:
+            self.intents.move(self._db, [e.client_order_id for e in self.intents.logged() if e.bot_id == bot_id])
         return settle(self._db, self._clients, bot_id=bot_id, venue=venue, raise_temporary=raise_temporary,
                       still_open=self._still_open,
                       skip=lambda e: self._busy_with(e) or (where is not None and not where(e)))

@@ -87,11 +87,14 @@ def guard(db: Database, client: FuturesClient, owner: Owner, symbol: str) -> Non
     """
     if owner.bot_id is None or owner.market is not Market.FUTURES or not isinstance(client, FuturesClient):
         return
-    for holding in holdings.read(db, client, venue=owner.venue, market=owner.market, account=owner.account,
-                                 first_sight=False):
-        if holding.name == symbol:
-            settle(db, client, holding)
     record = bots.get(db.cursor(), owner.bot_id)
+    if record.config.symbol != symbol or positions.of_bot(db.cursor(), owner.bot_id, record.config).quantity != 0:
+        for holding in holdings.read(db, client, venue=owner.venue, market=owner.market, account=owner.account,
+                                     first_sight=False):
+            if holding.name == symbol:
+                settle(db, client, holding)
+        record = bots.get(db.cursor(), owner.bot_id)
+    # else the books hold nothing there: nothing can have been liquidated since, and no request is spent
     history = trades.for_bot(db.cursor(), owner.bot_id)
     if record.state is not BotState.RUNNING and history and is_liquidation(history[-1]):
         raise Liquidated(f"{record.reason or 'the exchange liquidated the position on ' + symbol}; "

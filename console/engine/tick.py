@@ -72,18 +72,22 @@ class Context:
 
 def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     """Run one tick of ``bot_id``. Errors propagate to the engine, which decides halt or retry."""
-    record = bots.get(ctx.db.cursor(), bot_id)
+    _await_own_records(ctx, runtime)  # decide from a store that holds every fill already answered
+    record = bots.get(ctx.db.cursor(), bot_id)  # its daily counters count those fills, too
     if record.state is not BotState.RUNNING:  # stopped since the cycle submitted this tick
         return
     config = record.config
     client = ctx.clients.get(config.venue, config.market, config.account)
     owner = Owner(config.venue, config.market, config.account, bot_id)
     book = DbJournal(ctx.db, owner, writer=ctx.writer)
-    _await_own_records(ctx, runtime)  # decide from a store that holds every fill already answered
 
-    if open_entries(ctx.db, bot_id=bot_id):  # else nothing to settle, and no resting order to follow
-        ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
+    entries = open_entries(ctx.db, bot_id=bot_id)  # read once; again only after a settle changed them
+    if entries:  # else nothing to settle, and no resting order to follow
+        # the bot's own records are written already (above): no wait for the other bots' records
+        if ctx.gateway.settle(bot_id=bot_id, raise_temporary=True, flush=False):
+            record = bots.get(ctx.db.cursor(), bot_id)  # a trade recorded: the daily counters moved
         _follow_partial_fills(ctx, client, owner, bot_id)
+        entries = open_entries(ctx.db, bot_id=bot_id)
     key = (config.venue.value, config.market.value, config.symbol, config.timeframe)
     candles = ctx.market_data.candles(key, client.candles, cycle)
     if candles.empty:
@@ -98,7 +102,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
 
     if config.market is Market.FUTURES:
         exits = futures_exits.sync(ctx, client, config, bot_id, held,
-                                   may_place=runtime.protected_at != candles["ts"].iloc[-1])
+                                   may_place=runtime.protected_at != candles["ts"].iloc[-1], entries=entries)
         if exits is Exits.CHANGED:
             return
         if exits is Exits.PASSED:
@@ -110,7 +114,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
         _close(ctx, client, book, config, bot_id, held, price,
                "stop-loss reached while the exit rests partly filled (the exchange cancelled its other leg)")
         return
-    if _unprotected(ctx, config, bot_id, held) and runtime.protected_at != candles["ts"].iloc[-1]:
+    if _unprotected(config, held, entries) and runtime.protected_at != candles["ts"].iloc[-1]:
         runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
         if _exit_hit(config, held, price):
             _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit")
@@ -142,18 +146,21 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
         if short:
             _close(ctx, client, book, config, bot_id, held, price, signal.reason)
         elif not long or (config.strategy == "dca"):
-            _enter(ctx, client, book, config, bot_id, Side.BUY, held, price, runtime)
+            _enter(ctx, client, book, record, bot_id, Side.BUY, held, price, runtime)
     elif signal.action is Action.SELL:
         if long:
             _close(ctx, client, book, config, bot_id, held, price, signal.reason)
         elif not short and config.market is Market.FUTURES and config.allow_short:
-            _enter(ctx, client, book, config, bot_id, Side.SELL, held, price, runtime)
+            _enter(ctx, client, book, record, bot_id, Side.SELL, held, price, runtime)
 
 
-def _enter(ctx, client: BinanceClient, book, config: BotConfig, bot_id, side: Side, held, price, runtime) -> None:
+def _enter(ctx, client: BinanceClient, book, record: bots.BotRecord, bot_id, side: Side, held, price,
+           runtime) -> None:
+    """Enter ``side`` unless a daily limit is reached; ``record`` is the bot as the tick read it,
+    after its records were written (its daily counters are current)."""
     cur = ctx.db.cursor()
-    state = bots.get(cur, bot_id)
-    reason = risk.daily_limit_reason(config, trades_today=state.trades_today, pnl_today=state.pnl_today)
+    config = record.config
+    reason = risk.daily_limit_reason(config, trades_today=record.trades_today, pnl_today=record.pnl_today)
     if reason:
         bots.set_state(cur, bot_id, bots.BotState.PAUSED, reason)
         _log(ctx.db, bot_id, "paused", reason)
@@ -228,10 +235,11 @@ def _stop_left_to_engine(ctx, config: BotConfig, bot_id: int, held, price: Decim
         e.status is OrderStatus.PARTIALLY_FILLED for e in journal.unrecorded_fills(ctx.db.cursor(), bot_id))
 
 
-def _unprotected(ctx, config: BotConfig, bot_id: int, held) -> bool:
-    """A spot position with take-profit and stop-loss set but no OCO resting (lost in a crash)."""
+def _unprotected(config: BotConfig, held, entries) -> bool:
+    """A spot position with take-profit and stop-loss set but no OCO resting (lost in a crash);
+    ``entries``: the bot's open journal entries."""
     return (config.market is Market.SPOT and held.quantity > 0 and config.take_profit_pct is not None
-            and config.stop_loss_pct is not None and not open_entries(ctx.db, bot_id=bot_id))
+            and config.stop_loss_pct is not None and not entries)
 
 
 def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, entry: Decimal) -> None:

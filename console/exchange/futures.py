@@ -61,7 +61,6 @@ class FuturesClient(BinanceClient):
     def __init__(self, venue: Venue, **options: Any) -> None:
         super().__init__(venue, **options)
         self._leverage: dict[str, int] = {}  # set by this client
-        self._leverage_caps: dict[str, int] = {}
         self._symbol_configs: dict[str, tuple[int, bool]] = {}  # as the exchange had them
         self._brackets: dict[str, list[tuple[Decimal, Decimal, Decimal, int]]] = {}  # cap, ratio, amount, leverage
 
@@ -89,17 +88,7 @@ class FuturesClient(BinanceClient):
 
     def max_leverage(self, symbol: str) -> int:
         """The highest leverage the symbol's first notional bracket allows."""
-        if symbol not in self._leverage_caps:
-            self.rules(symbol)  # loads the markets; an unlisted symbol is refused with the fix
-            market_id = self.market_id(symbol)
-            raw = self.transport.read("fetch_leverage_tiers", self.exchange.fapiPrivateGetLeverageBracket,
-                                      {"symbol": market_id})
-            rows = raw if isinstance(raw, list) else [raw]
-            brackets = next((r.get("brackets") or [] for r in rows if r.get("symbol") == market_id), [])
-            if not brackets:
-                raise InvalidOrder(f"the exchange gave no leverage brackets for {symbol}; try again later")
-            self._leverage_caps[symbol] = max(int(b["initialLeverage"]) for b in brackets)
-        return self._leverage_caps[symbol]
+        return max(b[3] for b in self._bracket_table(symbol))
 
     def maintenance(self, symbol: str, notional: Decimal) -> tuple[Decimal, Decimal]:
         """(maintenance margin ratio, maintenance amount) of the leverage bracket that holds ``notional``.

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.errors import ConsoleError
 from console.history.download import Progress, Report
+from console.jobs import BackgroundJob
 
 Work = Callable[[Callable[[Progress], None], threading.Event], Report]
 
@@ -31,61 +31,30 @@ class JobView:
 
 
 class Job:
-    """Run ``work(progress, cancel)`` on a daemon thread; never on the caller's thread."""
+    """Run a download ``work(progress, cancel)`` on a daemon thread; never on the caller's thread."""
 
     def __init__(self, title: str, work: Work, *, clock: Callable[[], float] = time.time) -> None:
         self.title = title
-        self._work = work
-        self._clock = clock
-        self._cancel = threading.Event()
-        self._lock = threading.Lock()
-        self._progress = Progress(title, 0.0, 0, "starting…", 0)
-        self._state = "running"
-        self._result = ""
-        self._report: Report | None = None
-        self._started = clock()
-        self._finished: float | None = None
-        self._thread = threading.Thread(target=self._run, name="history-download", daemon=True)
+        self._job: BackgroundJob[Progress, Report] = BackgroundJob(
+            work, progress=Progress(title, 0.0, 0, "starting…", 0), what="the download",
+            ended=lambda report: ("cancelled" if report.cancelled else "done", report.text()),
+            name="history-download", clock=clock)
 
     def start(self) -> Job:
-        self._thread.start()
+        self._job.start()
         return self
-
-    def _run(self) -> None:
-        try:
-            report = self._work(self._tell, self._cancel)
-        except ConsoleError as e:
-            self._end("failed", str(e))
-        except Exception as e:  # shown on the page; the console keeps running
-            self._end("failed", f"the download stopped on an unexpected error ({e.__class__.__name__}: {e}); "
-                                "run it again, and report it if it repeats")
-        else:
-            self._report = report
-            self._end("cancelled" if report.cancelled else "done", report.text())
-
-    def _tell(self, progress: Progress) -> None:
-        with self._lock:
-            self._progress = progress
-
-    def _end(self, state: str, result: str) -> None:
-        with self._lock:
-            self._state, self._result, self._finished = state, result, self._clock()
 
     def cancel(self) -> None:
         """Ask the download to stop at its next file or page; what is stored stays."""
-        self._cancel.set()
+        self._job.cancel()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the thread to end; True when it has."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        return self._job.join(timeout)
 
     def view(self) -> JobView:
-        with self._lock:
-            progress = self._progress
-            fraction = 1.0 if self._state == "done" else progress.fraction
-            message = progress.message if self._state == "running" else ""
-            if self._state == "running" and self._cancel.is_set():
-                message = "cancelling…"
-            return JobView(self.title, self._state, fraction, message, self._result, self._started,
-                           self._finished, self._report)
+        snap = self._job.snapshot()
+        fraction = 1.0 if snap.state == "done" else snap.progress.fraction
+        message = ("cancelling…" if snap.cancelling else snap.progress.message) if snap.state == "running" else ""
+        return JobView(self.title, snap.state, fraction, message, snap.text, snap.started, snap.finished,
+                       snap.outcome)

@@ -30,11 +30,12 @@ from console.backtest.run import Cancelled
 from console.config import Settings, parse_decimal
 from console.domain import BotConfig, Market, split_symbol
 from console.engine.strategies import get_strategy
-from console.errors import ConfigError, ConsoleError
+from console.errors import ConfigError
 from console.exchange.rules import SymbolRules
 from console.history import Series, ms_text, to_ms
 from console.history.jobs import JobView
 from console.history.ranges import subtract
+from console.jobs import BackgroundJob
 from console.service.bots import Bots
 from console.service_history import HistoryService
 from console.storage import backtests
@@ -107,47 +108,33 @@ class _Job:
 
     def __init__(self, title: str, work: Callable[[Callable[[float, str], None], threading.Event], str],
                  clock: Callable[[], float]) -> None:
-        self.title, self._work, self._clock = title, work, clock
-        self.cancel_event = threading.Event()
-        self._lock = threading.Lock()
-        self._fraction, self._message = 0.0, "starting…"
-        self._state, self._result = "running", ""
-        self._started, self._finished = clock(), None
-        self._thread = threading.Thread(target=self._run, name="backtest", daemon=True)
-        self._thread.start()
+        self.title = title
 
-    def _run(self) -> None:
-        try:
-            text = self._work(self._tell, self.cancel_event)
-        except Cancelled as e:
-            self._end("cancelled", f"Cancelled {self.title} ({e}); nothing was kept.")
-        except ConsoleError as e:
-            self._end("failed", str(e))
-        except Exception as e:  # shown on the page; the console keeps running
-            self._end("failed", f"the backtest stopped on an unexpected error ({e.__class__.__name__}: {e}); "
-                                "run it again, and report it if it repeats")
-        else:
-            self._end("done", text)
+        def run(tell: Callable[[tuple[float, str]], None], cancel: threading.Event) -> tuple[str, str]:
+            try:
+                return "done", work(lambda fraction, message: tell((fraction, message)), cancel)
+            except Cancelled as e:
+                return "cancelled", f"Cancelled {title} ({e}); nothing was kept."
 
-    def _tell(self, fraction: float, message: str) -> None:
-        with self._lock:
-            self._fraction, self._message = fraction, message
+        self._job: BackgroundJob[tuple[float, str], tuple[str, str]] = BackgroundJob(
+            run, progress=(0.0, "starting…"), ended=lambda outcome: outcome, what="the backtest",
+            name="backtest", clock=clock).start()
 
-    def _end(self, state: str, result: str) -> None:
-        with self._lock:
-            self._state, self._result, self._finished = state, result, self._clock()
+    def cancel(self) -> None:
+        self._job.cancel()
 
     def join(self, timeout: float | None) -> None:
-        self._thread.join(timeout)
+        self._job.join(timeout)
 
     def view(self) -> BacktestView:
-        with self._lock:
-            message = self._message if self._state == "running" else ""
-            if self._state == "running" and self.cancel_event.is_set():
-                message = "cancelling…"
-            fraction = 1.0 if self._state == "done" else self._fraction
-            return BacktestView(self.title, self._state, fraction, message, self._result, self._started,
-                                self._finished)
+        snap = self._job.snapshot()
+        fraction, message = snap.progress
+        if snap.state != "running":
+            message = ""
+        elif snap.cancelling:
+            message = "cancelling…"
+        return BacktestView(self.title, snap.state, 1.0 if snap.state == "done" else fraction, message, snap.text,
+                            snap.started, snap.finished)
 
 
 class Backtests:
@@ -170,7 +157,7 @@ class Backtests:
 
     def close(self) -> None:
         if self._job is not None:
-            self._job.cancel_event.set()
+            self._job.cancel()
             self._job.join(10)
 
     # -- what to run ------------------------------------------------------------------------
@@ -279,7 +266,7 @@ class Backtests:
     def cancel(self) -> None:
         """Stop the running backtest at its next few thousand candles; nothing is kept."""
         if self._job is not None:
-            self._job.cancel_event.set()
+            self._job.cancel()
 
     def wait(self, timeout: float | None = None) -> BacktestView | None:
         """Wait for the running backtest to end (for the command line and tests)."""

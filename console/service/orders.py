@@ -522,6 +522,12 @@ class Orders:
         return pd.DataFrame(rows, columns=["symbol", "side", "quantity", "owner", "entry_price", "mark_price",
                                            "margin", "liquidation_price", "unrealized_pnl", "leverage"])
 
+    def position_owner(self, symbol: str, net: Decimal) -> str:
+        """Who holds the futures position of ``net`` on ``symbol``, as the ticket says it: a bot's name,
+        ``manual``, or each part (``dca 0.010, manual 0.005``)."""
+        client = self._access.futures()
+        return owned(self._owners(symbol, net, client), client.rules(symbol))
+
     def open_orders(self) -> list[dict[str, Any]]:
         """Every open order on both markets, futures conditional orders included: market, symbol, client
         order id, owner and a description in words."""

@@ -12,18 +12,20 @@ from console.exchange.client import BinanceClient
 from console.exchange.rules import SymbolRules
 from console.engine.engine import BotEngine
 from console.service.access import VenueAccess
+from console.service.orders import Orders
 
 BALANCE_COLUMNS = ["market", "asset", "free", "locked", "total"]
-POSITION_COLUMNS = ["symbol", "side", "quantity", "entry_price", "mark_price", "unrealized_pnl", "leverage"]
+POSITION_COLUMNS = ["symbol", "side", "quantity", "owner", "entry_price", "mark_price", "unrealized_pnl", "leverage"]
 ORDER_COLUMNS = ["market", "symbol", "side", "type", "quantity", "price", "stop_price", "client_order_id"]
 
 
 class Overview:
     """Read the console's account on its venue and default account; composed as ``con.overview``."""
 
-    def __init__(self, access: VenueAccess, engine: BotEngine) -> None:
+    def __init__(self, access: VenueAccess, engine: BotEngine, orders: Orders) -> None:
         self._access = access
         self._engine = engine
+        self._orders = orders
 
     def balances(self) -> pd.DataFrame:
         """Every asset held, per market: free, locked and total."""
@@ -36,7 +38,8 @@ class Overview:
         return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
 
     def positions(self) -> pd.DataFrame:
-        """Open futures positions with entry and mark price, unrealised PnL and leverage."""
+        """Open futures positions with their owner (a bot's name or manual, as the ticket says it), entry and
+        mark price, unrealised PnL and leverage."""
         client = self._access.futures()
         rows = []
         for p in client.positions():
@@ -44,7 +47,8 @@ class Overview:
                 continue
             rules = _rules(client, p.symbol)
             rows.append({"symbol": p.symbol, "side": "long" if p.quantity > 0 else "short",
-                         "quantity": _step(p.quantity, rules), "entry_price": _tick(p.entry_price, rules),
+                         "quantity": _step(p.quantity, rules),
+                         "owner": self._orders.position_owner(p.symbol, p.quantity), "entry_price": _tick(p.entry_price, rules),
                          "mark_price": _tick(p.mark_price, rules), "unrealized_pnl": p.unrealized_pnl,
                          "leverage": p.leverage})
         return pd.DataFrame(rows, columns=POSITION_COLUMNS)

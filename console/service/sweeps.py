@@ -27,7 +27,8 @@ from console.backtest.sweep import (
 from console.backtest.walkforward import rebuild
 from console.config import Settings
 from console.domain import BotConfig
-from console.errors import ConfigError, ConsoleError
+from console.errors import ConfigError
+from console.jobs import BackgroundJob
 from console.service.bots import Bots
 from console.storage import sweeps
 from console.storage.bots import config_to_json
@@ -65,44 +66,36 @@ class SweepView:
 
 
 class _Job:
-    def __init__(self, spec: SweepSpec, work: Callable[[_Job], Outcome], clock: Callable[[], float]) -> None:
-        self.spec, self._clock = spec, clock
-        self.cancel = threading.Event()
-        self._lock = threading.Lock()
-        self.progress = Progress(0, total_for(spec), None, None, 0)
-        self.state, self.message = "starting", "loading the candles, starting the cluster…"
-        self.started, self.finished = clock(), None
-        self.outcome: Outcome | None = None
-        self._thread = threading.Thread(target=self._run, args=(work,), name="sweep", daemon=True)
+    """One sweep on a daemon thread: ``work(tell, cancel)`` runs it; the page polls ``view()``."""
 
-    def _run(self, work: Callable[[_Job], Outcome]) -> None:
-        try:
-            outcome = work(self)
-        except ConsoleError as e:
-            self._end("failed", str(e))
-        except Exception as e:  # shown on the page; the console keeps running
-            self._end("failed", f"the sweep stopped on an unexpected error ({e.__class__.__name__}: {e}); "
-                                "start it again to resume, and report it if it repeats")
-        else:
-            self.outcome = outcome
-            text = f"{outcome.ran} trials run, {outcome.reused} found stored"
-            self._end("cancelled" if outcome.cancelled else "done", text)
+    def __init__(self, spec: SweepSpec, work: Callable[[Callable[[Progress], None], threading.Event], Outcome],
+                 clock: Callable[[], float]) -> None:
+        self.spec = spec
+        self._job: BackgroundJob[Progress, Outcome] = BackgroundJob(
+            work, progress=Progress(0, total_for(spec), None, None, 0), what="the sweep",
+            again="start it again to resume", name="sweep", clock=clock,
+            ended=lambda o: ("cancelled" if o.cancelled else "done", f"{o.ran} trials run, {o.reused} found stored"))
 
-    def tell(self, progress: Progress) -> None:
-        with self._lock:
-            self.progress, self.state, self.message = progress, "running", ""
+    def start(self) -> None:
+        self._job.start()
 
-    def _end(self, state: str, message: str) -> None:
-        with self._lock:
-            self.state, self.message, self.finished = state, message, self._clock()
+    def cancel(self) -> None:
+        self._job.cancel()
+
+    def join(self, timeout: float | None) -> None:
+        self._job.join(timeout)
 
     def view(self) -> SweepView:
-        with self._lock:
-            p = self.progress
-            best = p.best
-            return SweepView(self.spec.sweep_id, f"{self.spec.config.strategy} on {', '.join(self.spec.symbols)}",
-                             self.state, p.done, p.total, best.params if best else None,
-                             best.score if best else None, p.eta_seconds, self.message, self.started, self.finished)
+        snap = self._job.snapshot()
+        p, best = snap.progress, snap.progress.best
+        state, message = snap.state, snap.text
+        if state == "running" and not snap.told:
+            state, message = "starting", "loading the candles, starting the cluster…"
+        elif state == "running":
+            message = ""
+        return SweepView(self.spec.sweep_id, f"{self.spec.config.strategy} on {', '.join(self.spec.symbols)}",
+                         state, p.done, p.total, best.params if best else None, best.score if best else None,
+                         p.eta_seconds, message, snap.started, snap.finished)
 
 
 class Sweeps:
@@ -121,8 +114,8 @@ class Sweeps:
     def close(self) -> None:
         """Cancel a running sweep, then close the cluster."""
         if self._job is not None:
-            self._job.cancel.set()
-            self._job._thread.join(30)
+            self._job.cancel()
+            self._job.join(30)
         self._cluster.close()
         self._client = None
 
@@ -173,13 +166,13 @@ class Sweeps:
             raise ConfigError("a sweep is running; wait for it or cancel it before starting another")
         total_for(spec)  # refuses walk-forward windows that do not fit, here rather than on the thread
 
-        def work(job: _Job) -> Outcome:
+        def work(tell: Callable[[Progress], None], cancel: threading.Event) -> Outcome:
             data = dict(inputs) if inputs is not None else self._inputs(spec)
             client = self._cluster_client()
-            return run_stored(self._db, spec, data, client=client, cancel=job.cancel, progress=job.tell)
+            return run_stored(self._db, spec, data, client=client, cancel=cancel, progress=tell)
 
         self._job = _Job(spec, work, self._clock)
-        self._job._thread.start()
+        self._job.start()
         return spec.sweep_id
 
     def job(self) -> SweepView | None:
@@ -189,12 +182,12 @@ class Sweeps:
     def cancel(self) -> None:
         """Stop the running sweep after the trials in hand; what finished stays stored."""
         if self._job is not None:
-            self._job.cancel.set()
+            self._job.cancel()
 
     def wait(self, timeout: float | None = None) -> SweepView | None:
         """Wait for the running sweep to end (the command line and tests); return its last view."""
         if self._job is not None:
-            self._job._thread.join(timeout)
+            self._job.join(timeout)
         return self.job()
 
     def _cluster_client(self) -> Any:

@@ -1,4 +1,5 @@
-"""The main flow in a real browser: create a bot, start it with one click, see it trade, stop it.
+"""The main flow in a real browser: create a bot, start it with one click, see it trade, stop it; then a
+limit order previewed, placed and cancelled, the bot's own page, the notifications and a sorted table.
 
 Starts ``streamlit run streamlit_app.py`` on a free port with the paper venue replaying real
 candles fast, drives Debian's Chromium through Playwright, and saves a screenshot of every page
@@ -129,9 +130,97 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     page.get_by_label("Amount", exact=True).press("Enter")
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("button", name="Confirm buy BTC/USDT")).to_be_visible()
-    shoot(page, "3_order_ticket")
     open_page(page, "Settings", "Settings")
     shoot(page, "5_settings")
     open_page(page, "Overview", "Overview")
     expect(page.get_by_role("heading", name="Bots", exact=True).first).to_be_visible()
     shoot(page, "1_overview")
+
+
+def grid_rows(grid) -> list[list[str]]:
+    """The rows of a shown table as the grid's accessible copy holds them (the values behind the text the
+    canvas draws), in the order shown."""
+    return [[c.inner_text() for c in row.get_by_role("gridcell").all()]
+            for row in grid.locator("tbody").get_by_role("row").all()]
+
+
+def clean(page) -> None:
+    """Assert the page shows no exception, traceback, raw JSON or None to a person."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    text = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    assert "Traceback" not in text and '{"' not in text, text[:2000]
+    assert not re.search(r"\bNone\b|\bnan\b", text), text[:2000]
+
+
+def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> None:
+    """Runs after the bot above traded (its fills are notifications; the same console and tab)."""
+    from playwright.sync_api import expect
+
+    open_page(page, "Overview", "Overview")
+    balances = page.get_by_test_id("stDataFrame").first
+    page.wait_for_timeout(600)
+    balances.get_by_role("columnheader", name="total").click()  # sorts by the number, not by its text
+    expect(balances.get_by_role("columnheader", name=re.compile("total"))).to_be_visible()
+    page.wait_for_timeout(600)
+    rows = grid_rows(balances)
+    totals = [float(r[4]) for r in rows]
+    assert len(rows) >= 3 and totals == sorted(totals), rows  # BTC, spot USDT (under 10,000), futures 10,000
+    assert rows[-1][:2] == ["futures", "USDT"] and rows[0][1] == "BTC", rows
+    shoot(page, "1_overview")
+
+    open_page(page, "Order ticket", "Order ticket")
+    page.get_by_test_id("stRadio").filter(has_text="Order type").get_by_text("limit", exact=True).click()
+    page.get_by_text("BTC (base)").click()
+    page.get_by_label("Amount", exact=True).fill("0.0123456")
+    page.get_by_label("Limit price", exact=True).fill("5000.123")
+    page.get_by_label("Limit price", exact=True).press("Enter")
+    page.get_by_role("button", name="Preview").click()
+    confirm = page.get_by_role("button", name="Confirm limit buy · BTC/USDT spot")
+    expect(confirm).to_be_visible()
+    preview = {r[0]: r[1] for r in grid_rows(page.get_by_test_id("stDataFrame").filter(has_text="preview").first)}
+    assert preview["quantity"].startswith("0.01234 BTC (to the step"), preview  # 0.0123456 down to the step
+    assert preview["limit price"].startswith("5,000.12 USDT (to the tick"), preview
+    assert re.match(r"≈ 0\.\d+ BTC \(", preview["fee"]), preview  # a buy pays its fee in the base asset
+    clean(page)
+    shoot(page, "3_order_ticket")
+    confirm.click()
+    expect(page.get_by_text("Placed limit buy 0.01234 BTC @ 5,000.12")).to_be_visible()
+    resting = page.get_by_text(re.compile(r"BTC/USDT limit buy 0\.01234 BTC @ 5,000\.12 · spot · manual"))
+    expect(resting).to_be_visible()
+    page.get_by_role("button", name="Cancel", exact=True).first.click()
+    expect(page.get_by_text(re.compile(r"Cancelled limit buy 0\.01234 BTC @ 5,000\.12"))).to_be_visible()
+    expect(resting).to_have_count(0)
+    clean(page)
+
+    open_page(page, "Bots", "Bots")
+    page.get_by_role("link", name="browser dca").click()
+    page.get_by_role("heading", name="Bot", exact=True).wait_for()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text(re.compile(r"browser dca · BTC/USDT spot 1h · stopped"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Position")).to_contain_text("BTC")
+    chart = page.locator(".js-plotly-plot").filter(has_text="browser dca · BTC/USDT spot 1h")
+    expect(chart.locator(".boxlayer .trace.boxes path.box").first).to_be_attached()
+    clean(page)
+    shoot(page, "8_bot")
+    page.get_by_role("tab", name="Settings").click()
+    settings = {r[0]: r[1] for r in grid_rows(page.get_by_test_id("stDataFrame").filter(has_text="setting").last)}
+    assert settings, "the bot's settings table is empty"
+    assert not any(v in ("None", "nan", "") or v.startswith("{") for v in settings.values()), settings
+
+    fresh = page.context.new_page()  # a person opening the console again sees the latest notifications
+    fresh.set_default_timeout(20_000)
+    fresh.goto(page.url.split("/Bot")[0] + "/")
+    toast = fresh.get_by_test_id("stToast").first
+    expect(toast).to_contain_text(re.compile(r"Fill: .*(bought|sold|buy|sell)", re.I))
+    assert "None" not in toast.inner_text() and "{" not in toast.inner_text()
+    fresh.close()
+
+    open_page(page, "Notifications", "Notifications")
+    table = page.get_by_test_id("stDataFrame").first
+    rows = grid_rows(table)
+    assert rows and any(r[1] == "fill" and r[2] == "Fill" for r in rows), rows[:3]
+    assert all(r[3] and "None" not in r[3] and "{" not in r[3] for r in rows), rows[:3]
+    clean(page)
+    shoot(page, "9_notifications")
