@@ -408,9 +408,17 @@ def bot_form(con: Console, key: str, config: BotConfig | None = None, *,
             format_func=lambda v: _TRIGGER_LABELS[v],
             help="the price the take-profit and stop-loss orders resting on the exchange trigger on")
         form["params"] = _strategy_params(con, strategy, config, key)
-        buttons = st.columns(2)
+        buttons = st.columns(3)
         preview = buttons[0].form_submit_button("Preview order")
         save = buttons[1].form_submit_button("Save bot", type="primary")
+        defaults = buttons[2].form_submit_button("Save risk limits as defaults",
+                                                 help="max trades per day, max daily loss and max position become "
+                                                 "what every new bot starts with (Settings shows them)")
+    if defaults:
+        risk = attempt(con.setup.save_risk_defaults, form)
+        if risk is not None:
+            st.success(f"New bots start with at most {risk.max_trades_per_day} trades a day, a daily loss of "
+                       f"{money(risk.max_daily_loss)} and a position of {money(risk.max_position_quote)} (quote).")
     return form, "save" if save else "preview" if preview else ""
 
 
@@ -465,7 +473,7 @@ def _strategy_params(con: Console, strategy: str, config: BotConfig, key: str) -
 
 
 def _default_config(con: Console) -> BotConfig:
-    risk = con.settings.risk
+    risk = con.setup.risk()
     return BotConfig(name="new bot", symbol="BTC/USDT", venue=con.venue,
                      account=_default_account(con), max_trades_per_day=risk.max_trades_per_day,
                      max_daily_loss=risk.max_daily_loss, max_position_quote=risk.max_position_quote)

@@ -71,7 +71,8 @@ if names:
         ui.done("accounts", f"Deleted the keys of {chosen}.")
 
 st.subheader("Risk defaults")
-st.caption("Every new bot starts with these limits; each bot's form can change them.")
+st.caption("Every new bot starts with these limits; each bot's form can change them, and its "
+           "\"Save risk limits as defaults\" button makes its limits these.")
 risk = con.setup.risk_defaults()
 ui.table(pd.DataFrame({"limit": list(risk), "value": [ui.plain(v) for v in risk.values()]}), key="risk_defaults")
 

@@ -5,7 +5,7 @@ the request, an OCO's list and legs included) is appended to ``intents.log`` in 
 one JSON line, with one write (an OCO's legs share the line, so they are logged together or not at
 all); with ``sync`` (the ``CONSOLE_SYNC_INTENTS`` setting) the line is also synced to disk, so it
 survives a power cut, not only the process being killed. The send waits for that line only; the
-pending entry is written into the journal table with the order's answer, just before its record:
+pending entry is written into the journal table with the order's answer, in one transaction with its record:
 on the engine's writer thread for a bot's order (so the writer's commits never compete with the
 send), on the caller's thread for a person's order or a failure. An order whose answer never came
 (its fate unclear) is moved by the next settle, which first moves every intent left.
@@ -32,23 +32,24 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from console.domain import Market, Order, OrderRequest, OrderStatus, OrderType, Side, Venue
 from console.engine.recorder import LEGS, LIST, DbJournal, Owner, request_dict
 from console.engine.writer import Writer
 from console.errors import ConsoleError, StorageError
 from console.storage import journal
-from console.storage.db import Database
+from console.storage.db import Cursor, Database
 from console.storage.journal import JournalEntry
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 FILE = "intents.log"
 COMPACT_AFTER = 64  # intents moved before the file is emptied (a reader's view may predate a move)
 
@@ -109,17 +110,28 @@ class IntentLog:
     def move(self, db: Database, ids: Iterable[str] | None = None) -> int:
         """Journal the intents ``ids`` (every one when None) the table does not hold yet; compact
         the file when everything is moved. Return how many were added."""
+        return self._move(db, ids, None)[0]
+
+    def move_with(self, db: Database, ids: Iterable[str], write: Callable[[Cursor], T]) -> T:
+        """``move`` the intents ``ids`` and run ``write(cur)`` in the same transaction (an order's
+        record behind its intent): both are committed, or neither; return what ``write`` returns."""
+        return self._move(db, ids, write)[1]
+
+    def _move(self, db: Database, ids: Iterable[str] | None, write: Callable[[Cursor], T] | None) -> tuple[int, T | None]:
         with self._moving:
             with self._lock:
                 todo = [self._logged[cid] for cid in (self._unmoved if ids is None else ids) if cid in self._unmoved]
-            added = 0
-            if todo:
+            added, result = 0, None
+            if todo or write is not None:
                 with db.transaction() as cur:
                     added = sum(journal.add_logged(cur, entry) for entry in todo)
+                    if write is not None:
+                        result = write(cur)
+                # only once committed: an intent is dropped from the file only when the table holds it
                 with self._lock:
                     self._unmoved.difference_update(e.client_order_id for e in todo)
             self._compact()
-            return added
+            return added, result
 
     def replay(self, db: Database) -> int:
         """Journal every intent in the file the table lacks (after a crash); return how many were added."""
@@ -231,8 +243,10 @@ class LoggedJournal:
         self._book.failed(client_order_id, error)
 
     def _record(self, order: Order) -> bool:
-        self._move(order.client_order_id)
-        return self._book.record(order)
+        """Move the intent and write the record in one transaction (one commit per order)."""
+        trade = self._book.trade_of(order)  # valued before the transaction (it may ask the exchange)
+        return self._intents.move_with(self._db, self._lines.get(order.client_order_id, [order.client_order_id]),
+                                       lambda cur: self._book.write(cur, order, trade))
 
     def _move(self, client_order_id: str) -> None:
         """Journal the intent (with its list's other legs) unless it is in the table already."""

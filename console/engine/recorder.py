@@ -86,24 +86,37 @@ class DbJournal:
         add up to its executed quantity (the trade history could not be read) stays open in the
         journal as unknown and is looked up again.
         """
-        final = order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
-        executed = order.filled > 0 and final
-        complete = sum((f.quantity for f in order.fills), Decimal(0)) == order.filled
         # valued before the transaction: a commission in a third asset may need its price asked
-        trade = trade_record(order, self._owner, self._value, now=self._db.now()) if executed and complete else None
+        trade = self.trade_of(order)
         with self._db.transaction() as cur:
-            update = dict(status=order.status if complete or not executed else OrderStatus.UNKNOWN,
-                          exchange_order_id=order.exchange_order_id, response=order_dict(order))
-            if not journal.try_update(cur, order.client_order_id, **update):
-                self._add(cur, order.client_order_id, order.symbol, order.side, order.type,
-                          {"quantity": str(order.quantity), "price": _s(order.price)})
-                journal.update(cur, order.client_order_id, **update)
-            if trade is not None:
-                inserted, stored = trades.record_with_pnl(cur, trade)
-                if inserted and self._owner.bot_id is not None:
-                    bots.bump_daily(cur, self._owner.bot_id, 1, stored.pnl or Decimal(0), day=stored.ts.date())
-                return inserted
-        return False
+            return self.write(cur, order, trade)
+
+    def trade_of(self, order: Order) -> trades.TradeRecord | None:
+        """The trade row ``order`` makes once it is final with every fill read; None before (see ``record``).
+
+        A commission in a third asset is valued here (it may ask the exchange): call it before a transaction.
+        """
+        final = order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+        if order.filled > 0 and final and _complete(order):
+            return trade_record(order, self._owner, self._value, now=self._db.now())
+        return None
+
+    def write(self, cur, order: Order, trade: trades.TradeRecord | None) -> bool:
+        """Write ``record``'s rows in the transaction open on ``cur``; ``trade`` from ``trade_of(order)``."""
+        executed = order.filled > 0 and order.status in (OrderStatus.FILLED, OrderStatus.CANCELLED,
+                                                         OrderStatus.EXPIRED)
+        update = dict(status=order.status if _complete(order) or not executed else OrderStatus.UNKNOWN,
+                      exchange_order_id=order.exchange_order_id, response=order_dict(order))
+        if not journal.try_update(cur, order.client_order_id, **update):
+            self._add(cur, order.client_order_id, order.symbol, order.side, order.type,
+                      {"quantity": str(order.quantity), "price": _s(order.price)})
+            journal.update(cur, order.client_order_id, **update)
+        if trade is None:
+            return False
+        inserted, stored = trades.record_with_pnl(cur, trade)
+        if inserted and self._owner.bot_id is not None:
+            bots.bump_daily(cur, self._owner.bot_id, 1, stored.pnl or Decimal(0), day=stored.ts.date())
+        return inserted
 
     def failed(self, client_order_id: str, error: ConsoleError) -> None:
         with self._db.transaction() as cur:
@@ -113,6 +126,11 @@ class DbJournal:
                 status=OrderStatus.REJECTED,
                 response={"error": type(error).__name__, "message": str(error)},
             )
+
+
+def _complete(order: Order) -> bool:
+    """Whether the fills read add up to what the order executed."""
+    return sum((f.quantity for f in order.fills), Decimal(0)) == order.filled
 
 
 def open_entries(db: Database, bot_id: int | None = None, venue: Venue | None = None) -> list:

@@ -121,7 +121,7 @@ class Console:
 
     def _new_bot_config(self) -> BotConfig:
         """A new bot's settings on this console's venue and account, with the risk defaults."""
-        risk = self.settings.risk
+        risk = self.setup.risk()
         try:
             account = self.default_account()
         except ConsoleError:

@@ -1,12 +1,16 @@
 """The Settings page: API-key profiles, connection tests, the paper exchange, risk defaults, the data folder."""
 from __future__ import annotations
 
+import json
+import os
 import re
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
-from console.config import Settings
+from console.config import RiskDefaults, Settings, parse_decimal
 from console.domain import Market, Venue
 from console.engine.clients import Clients
 from console.engine.engine import BotEngine
@@ -23,6 +27,7 @@ from console.storage.secrets import KeyBox
 # with the private key as its secret, pasted as PEM.
 BINANCE_KEY = re.compile(r"[A-Za-z0-9]{64}")
 PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.+-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL)
+RISK_FILE = "risk_defaults.json"  # in the data folder: the limits saved from a bot's form
 
 
 def check_key(text: str, what: str) -> None:
@@ -172,9 +177,34 @@ class Setup:
         """The folder holding the database, the key file and the paper exchange's state."""
         return self._settings.data_dir
 
+    def risk(self) -> RiskDefaults:
+        """The risk limits a new bot starts with: the ones last saved from a bot's form, else the built-in ones."""
+        path = self._settings.data_dir / RISK_FILE
+        if not path.exists():
+            return self._settings.risk
+        try:
+            return risk_limits(json.loads(path.read_text()))
+        except (ValueError, ConfigError) as e:
+            raise ConfigError(f"the saved risk defaults in {path} cannot be read ({e}); save them again from a "
+                              "bot's form, or delete the file to go back to the built-in ones") from None
+
+    def save_risk_defaults(self, form: Mapping[str, object]) -> RiskDefaults:
+        """Check the risk limits of a bot form (max trades per day, max daily loss, max position) and keep
+        them as the defaults of every new bot; raise ConfigError with the fix."""
+        risk = risk_limits(form)
+        path = self._settings.data_dir / RISK_FILE
+        text = json.dumps({"max_trades_per_day": risk.max_trades_per_day, "max_daily_loss": str(risk.max_daily_loss),
+                           "max_position_quote": str(risk.max_position_quote)})
+        draft = path.with_suffix(".tmp")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(draft, path)
+        return risk
+
     def risk_defaults(self) -> dict[str, object]:
-        """The risk limits a new bot starts with."""
-        risk = self._settings.risk
+        """The risk limits a new bot starts with, by what a person reads."""
+        risk = self.risk()
         return {"max trades per day": risk.max_trades_per_day, "max daily loss (quote)": risk.max_daily_loss,
                 "max position (quote)": risk.max_position_quote}
 
@@ -182,3 +212,22 @@ class Setup:
         if self._paper is None:
             raise ConfigError(no_paper(self._settings.venue))
         return self._paper
+
+
+def risk_limits(values: Mapping[str, object]) -> RiskDefaults:
+    """The three risk limits of ``values`` (a bot form's text or saved ones), each above zero; raise
+    ConfigError saying what to enter."""
+    raw = values.get("max_trades_per_day")
+    try:
+        trades = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"max trades per day {raw!r} is not a whole number; write e.g. 20") from None
+    if trades < 1:
+        raise ConfigError(f"max trades per day {trades} must be at least 1; write e.g. 20")
+    amounts: dict[str, Decimal] = {}
+    for name, example in (("max_daily_loss", "100"), ("max_position_quote", "1000")):
+        what = name.replace("_quote", "").replace("_", " ")
+        amounts[name] = parse_decimal(values.get(name), what)
+        if amounts[name] <= 0:
+            raise ConfigError(f"{what} {amounts[name]} must be above zero; enter an amount in quote like {example}")
+    return RiskDefaults(max_trades_per_day=trades, **amounts)

@@ -128,7 +128,7 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     page.get_by_text("USDT (quote)").click()
     page.get_by_label("Amount", exact=True).fill("250")
     page.get_by_label("Amount", exact=True).press("Enter")
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     expect(page.get_by_role("button", name="Confirm buy BTC/USDT")).to_be_visible()
     open_page(page, "Settings", "Settings")
     shoot(page, "5_settings")
@@ -176,7 +176,7 @@ def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> No
     page.get_by_label("Amount", exact=True).fill("0.0123456")
     page.get_by_label("Limit price", exact=True).fill("5000.123")
     page.get_by_label("Limit price", exact=True).press("Enter")
-    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name="Preview", exact=True).click()
     confirm = page.get_by_role("button", name="Confirm limit buy · BTC/USDT spot")
     expect(confirm).to_be_visible()
     preview = {r[0]: r[1] for r in grid_rows(page.get_by_test_id("stDataFrame").filter(has_text="preview").first)}

@@ -33,3 +33,34 @@ def test_the_backtest_leverage_is_text_checked_against_the_symbol_s_bracket(con)
     at.text_input(key="bt_new_lev").input("10").run()
     assert "out of range" not in texts(at.error)
     assert con.backtests.config({**dca_form(), "market": "futures", "leverage": "10"}).leverage == 10
+
+
+def test_the_bot_form_saves_its_risk_limits_as_the_defaults_of_new_bots(con) -> None:
+    at = run_page("2_Bots.py")
+    at.text_input(key="new_maxt").input("7")
+    at.text_input(key="new_maxl").input("55.5")
+    at.text_input(key="new_maxp").input("750")
+    at.button(key="FormSubmitter:new_form-Save risk limits as defaults").click().run()
+    assert not at.exception and not texts(at.error), texts(at.error)
+    assert "New bots start with at most 7 trades a day, a daily loss of 55.50 and a position of 750.00" in texts(at.success)
+    assert con.bots.all() == []  # only the defaults were saved, no bot
+    assert at.text_input(key="new_maxt").value == "7"
+    settings = run_page("5_Settings.py")
+    shown = frame(settings, "limit").set_index("limit")["value"]
+    assert shown["max trades per day"] == "7" and shown["max daily loss (quote)"] == "55.5"
+    assert shown["max position (quote)"] == "750"
+    fresh = run_page("2_Bots.py")  # a new form starts with them
+    assert fresh.text_input(key="new_maxl").value == "55.5" and fresh.text_input(key="new_maxp").value == "750"
+    assert con.backtests.base_config(None).max_trades_per_day == 7
+
+
+def test_risk_defaults_out_of_range_are_refused_in_words(con) -> None:
+    at = run_page("2_Bots.py")
+    at.text_input(key="new_maxt").input("0")
+    at.button(key="FormSubmitter:new_form-Save risk limits as defaults").click().run()
+    assert "max trades per day 0 must be at least 1; write e.g. 20" in texts(at.error)
+    at.text_input(key="new_maxt").input("5")
+    at.text_input(key="new_maxp").input("-1")
+    at.button(key="FormSubmitter:new_form-Save risk limits as defaults").click().run()
+    assert "max position -1 must be above zero" in texts(at.error)
+    assert con.setup.risk_defaults()["max position (quote)"] == 1000
