@@ -43,11 +43,11 @@ def state_panel() -> None:
     held = ui.attempt(con.bots.position, bot_id)
     if held is not None:
         base = record.config.symbol.split("/")[0]
-        metrics = st.columns(4)
-        metrics[0].metric("Position", f"{fmt.plain(held.quantity) or '0'} {base}")
-        metrics[1].metric("Entry price", ui.plain(held.entry_price))
-        metrics[2].metric("Last price", ui.plain(held.last_price))
-        metrics[3].metric("Unrealised PnL", ui.money(held.unrealized_pnl, held.quote))
+        metrics = [*st.columns(2), *st.columns(2)]  # two a row: a quantity to the satoshi fits
+        metrics[0].metric("Position", f"{fmt.qty(held.quantity, held.step) or '0'} {base}")
+        metrics[1].metric("Unrealised PnL", ui.money(held.unrealized_pnl, held.quote))
+        metrics[2].metric("Entry price", fmt.price(held.entry_price, held.tick) or "—")
+        metrics[3].metric("Last price", fmt.price(held.last_price, held.tick) or "—")
     st.caption(f"Trades today: {record.trades_today} · PnL today: {ui.money(record.pnl_today)}")
     st.markdown("**Resting orders**")
     ui.table(ui.attempt(con.bots.resting_orders, bot_id), "No resting orders.", key="bot_orders")

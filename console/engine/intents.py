@@ -37,7 +37,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from console.domain import Market, Order, OrderRequest, OrderStatus, OrderType, Side, Venue
 from console.engine.recorder import LEGS, LIST, DbJournal, Owner, request_dict
@@ -49,7 +49,6 @@ from console.storage.journal import JournalEntry
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 FILE = "intents.log"
 COMPACT_AFTER = 64  # intents moved before the file is emptied (a reader's view may predate a move)
 
@@ -107,31 +106,28 @@ class IntentLog:
                 self._logged[entry.client_order_id] = entry
                 self._unmoved.add(entry.client_order_id)
 
-    def move(self, db: Database, ids: Iterable[str] | None = None) -> int:
+    def move(self, db: Database, ids: Iterable[str] | None = None, *,
+             then: Callable[[Cursor], object] | None = None) -> int:
         """Journal the intents ``ids`` (every one when None) the table does not hold yet; compact
-        the file when everything is moved. Return how many were added."""
-        return self._move(db, ids, None)[0]
+        the file when everything is moved. Return how many were added.
 
-    def move_with(self, db: Database, ids: Iterable[str], write: Callable[[Cursor], T]) -> T:
-        """``move`` the intents ``ids`` and run ``write(cur)`` in the same transaction (an order's
-        record behind its intent): both are committed, or neither; return what ``write`` returns."""
-        return self._move(db, ids, write)[1]
-
-    def _move(self, db: Database, ids: Iterable[str] | None, write: Callable[[Cursor], T] | None) -> tuple[int, T | None]:
+        ``then(cur)`` runs in the same transaction after them (an order's record behind its intent):
+        both are committed, or neither.
+        """
         with self._moving:
             with self._lock:
                 todo = [self._logged[cid] for cid in (self._unmoved if ids is None else ids) if cid in self._unmoved]
-            added, result = 0, None
-            if todo or write is not None:
+            added = 0
+            if todo or then is not None:
                 with db.transaction() as cur:
                     added = sum(journal.add_logged(cur, entry) for entry in todo)
-                    if write is not None:
-                        result = write(cur)
-                # only once committed: an intent is dropped from the file only when the table holds it
+                    if then is not None:
+                        then(cur)
+                # only once committed: an intent leaves the file only when the table holds it
                 with self._lock:
                     self._unmoved.difference_update(e.client_order_id for e in todo)
             self._compact()
-            return added, result
+            return added
 
     def replay(self, db: Database) -> int:
         """Journal every intent in the file the table lacks (after a crash); return how many were added."""
@@ -245,8 +241,10 @@ class LoggedJournal:
     def _record(self, order: Order) -> bool:
         """Move the intent and write the record in one transaction (one commit per order)."""
         trade = self._book.trade_of(order)  # valued before the transaction (it may ask the exchange)
-        return self._intents.move_with(self._db, self._lines.get(order.client_order_id, [order.client_order_id]),
-                                       lambda cur: self._book.write(cur, order, trade))
+        inserted: list[bool] = []
+        self._intents.move(self._db, self._lines.get(order.client_order_id, [order.client_order_id]),
+                           then=lambda cur: inserted.append(self._book.write(cur, order, trade)))
+        return bool(inserted and inserted[0])
 
     def _move(self, client_order_id: str) -> None:
         """Journal the intent (with its list's other legs) unless it is in the table already."""

@@ -21,12 +21,13 @@ class Held:
 FLAT = Held(Decimal(0), None, None, 0)
 
 
-def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None) -> Held:
+def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None, open_entries: list | None = None) -> Held:
     """Spot: the FIFO lots still held (after fees paid in the base asset). Futures: the signed sum.
 
     Either way with what the bot's orders executed but have not recorded yet (an order resting
     partly filled is recorded once it is final). ``entries`` counts the entries since the position
     was last flat; with the symbol's ``rules``, a close that leaves only dust counts as flat too.
+    ``open_entries``: the bot's open journal entries when the caller has just read them (else read here).
     """
     history = trades.for_bot(cur, bot_id)
     base = config.symbol.split("/")[0]
@@ -56,11 +57,17 @@ def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None) -> Held:
         lots = trades.open_lots(cur, config.venue, config.account, bot_id, config.symbol)
         quantity = sum((lot.quantity for lot in lots), Decimal(0))
         cost = sum((lot.cost for lot in lots), Decimal(0))
-    for entry in journal.unrecorded_fills(cur, bot_id):
+    partly = journal.unrecorded_fills(cur, bot_id) if open_entries is None else unrecorded(open_entries)
+    for entry in partly:
         quantity, cost = _with_part(quantity, cost, entry)
     if quantity == 0:
         return Held(Decimal(0), None, last_entry, 0)
     return Held(quantity, abs(cost / quantity), last_entry, entries)
+
+
+def unrecorded(entries: list) -> list:
+    """Among open journal ``entries``, those that executed something already (``journal.unrecorded_fills``)."""
+    return [e for e in entries if e.response is not None and Decimal(str(e.response.get("filled") or 0)) > 0]
 
 
 def _with_part(quantity: Decimal, cost: Decimal, entry) -> tuple[Decimal, Decimal]:

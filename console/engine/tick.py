@@ -95,7 +95,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     price = Decimal(str(candles["close"].iloc[-1]))
     runtime.last_price = price
     rules = client.rules(config.symbol)
-    held = positions.of_bot(ctx.db.cursor(), bot_id, config, rules)
+    held = positions.of_bot(ctx.db.cursor(), bot_id, config, rules, entries)
     if positions.is_dust(held.quantity, price, rules):  # flat; the last entry's time still counts (DCA's interval)
         held = positions.Held(Decimal(0), None, held.last_entry_at, 0)
     runtime.position, runtime.entry_price = held.quantity, held.entry_price
@@ -110,14 +110,16 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
             return
         if exits is Exits.FAILED:
             runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
-    if _stop_left_to_engine(ctx, config, bot_id, held, price):
+    if _stop_left_to_engine(config, held, price, entries):
         _close(ctx, client, book, config, bot_id, held, price,
-               "stop-loss reached while the exit rests partly filled (the exchange cancelled its other leg)")
+               "stop-loss reached while the exit rests partly filled (the exchange cancelled its other leg)",
+               entries=entries)
         return
     if _unprotected(config, held, entries) and runtime.protected_at != candles["ts"].iloc[-1]:
         runtime.protected_at = candles["ts"].iloc[-1]  # one try per candle, not one log line per cycle
         if _exit_hit(config, held, price):
-            _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit")
+            _close(ctx, client, book, config, bot_id, held, price, "unprotected position passed its exit",
+                   entries=entries)
             return
         _log(ctx.db, bot_id, "note", "position without its OCO exit (placed before a restart?): placing it again")
         _protect(ctx, client, book, config, bot_id, held.quantity, held.entry_price)
@@ -144,12 +146,12 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     long, short = held.quantity > 0, held.quantity < 0
     if signal.action is Action.BUY:
         if short:
-            _close(ctx, client, book, config, bot_id, held, price, signal.reason)
+            _close(ctx, client, book, config, bot_id, held, price, signal.reason, entries=entries)
         elif not long or (config.strategy == "dca"):
             _enter(ctx, client, book, record, bot_id, Side.BUY, held, price, runtime)
     elif signal.action is Action.SELL:
         if long:
-            _close(ctx, client, book, config, bot_id, held, price, signal.reason)
+            _close(ctx, client, book, config, bot_id, held, price, signal.reason, entries=entries)
         elif not short and config.market is Market.FUTURES and config.allow_short:
             _enter(ctx, client, book, record, bot_id, Side.SELL, held, price, runtime)
 
@@ -225,14 +227,15 @@ def _follow_partial_fills(ctx, client, owner: Owner, bot_id: int) -> None:
             DbJournal(ctx.db, owner).record(listed)
 
 
-def _stop_left_to_engine(ctx, config: BotConfig, bot_id: int, held, price: Decimal) -> bool:
+def _stop_left_to_engine(config: BotConfig, held, price: Decimal, entries) -> bool:
     """A spot exit leg partly filled has lost its other leg on the exchange (an OCO cancels the
-    other leg at the first fill): the engine watches the stop-loss for the rest."""
+    other leg at the first fill): the engine watches the stop-loss for the rest. ``entries``: the
+    bot's open journal entries."""
     if config.market is not Market.SPOT or held.quantity <= 0 or config.stop_loss_pct is None:
         return False
     _, stop = risk.exit_prices(config, held.entry_price, long=True)
     return stop is not None and price <= stop and any(
-        e.status is OrderStatus.PARTIALLY_FILLED for e in journal.unrecorded_fills(ctx.db.cursor(), bot_id))
+        e.status is OrderStatus.PARTIALLY_FILLED for e in positions.unrecorded(entries))
 
 
 def _unprotected(config: BotConfig, held, entries) -> bool:
@@ -258,11 +261,14 @@ def _protect(ctx, client, book, config: BotConfig, bot_id, received: Decimal, en
                                   f"{fmt.price(tp, rules)}, stop-loss {fmt.price(sl, rules)}")
 
 
-def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str) -> None:
+def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: str, *, entries=None) -> None:
+    """Close the bot's position at market. Spot: ``entries`` are its open journal entries as the tick
+    read them (nothing placed since); none: no OCO to cancel, and ``held`` is current."""
     if config.market is Market.SPOT:
-        if ctx.gateway.cancel_bot_orders(bot_id):  # an OCO as a list: both legs journaled done
-            ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
-        held = positions.of_bot(ctx.db.cursor(), bot_id, config)
+        if entries is None or entries:
+            if ctx.gateway.cancel_bot_orders(bot_id):  # an OCO as a list: both legs journaled done
+                ctx.gateway.settle(bot_id=bot_id, raise_temporary=True)
+            held = positions.of_bot(ctx.db.cursor(), bot_id, config)
         # the OCO may have filled just before its cancel: what is left of it is dust, not a position
         if held.quantity <= 0 or positions.is_dust(held.quantity, price, client.rules(config.symbol)):
             return

@@ -25,6 +25,8 @@ class Position:
     last_price: Decimal | None
     unrealized_pnl: Decimal | None
     quote: str
+    tick: Decimal | None = None  # the symbol's tick and step, for writing them; None when the venue cannot say
+    step: Decimal | None = None
 
 
 def settings_table(config: BotConfig) -> pd.DataFrame:

@@ -323,7 +323,9 @@ class Bots:
                 last = self._client(config).ticker(config.symbol).last
             except ConsoleError:
                 last = None
-        return bot_view.position(self._db, bot_id, config, last)
+        held = bot_view.position(self._db, bot_id, config, last)
+        rules = self._rules(config)
+        return held if rules is None else dataclasses.replace(held, tick=rules.tick_size, step=rules.step_size)
 
     def resting_orders(self, bot_id: int) -> pd.DataFrame:
         """The bot's orders not final yet."""

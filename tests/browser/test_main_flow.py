@@ -53,9 +53,10 @@ def page(console_url: str):
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the playwright Python package is missing (pip install -r requirements-dev.txt)")
+    expect.set_options(timeout=15_000)  # two cores shared with other work: a rerun may take seconds
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1440, "height": 1000})
@@ -71,7 +72,16 @@ def open_page(page, name: str, title: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def shoot(page, name: str) -> None:
+def shoot(page, name: str, height: int = 0) -> None:
+    """Save a screenshot of the page as ``name``.png; ``height`` shows that much of a long page."""
+    if height:
+        size = page.viewport_size
+        page.set_viewport_size({"width": size["width"], "height": height})
+        try:
+            shoot(page, name)
+        finally:
+            page.set_viewport_size(size)
+        return
     folder = Path(SHOTS_ENV) if SHOTS_ENV else Path(os.environ.get("PYTEST_TMP", "/tmp")) / "console-screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(600)  # let the charts finish drawing
@@ -100,11 +110,11 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     expect(page.get_by_text("Created bot browser dca (stopped)")).to_be_visible()
 
     page.get_by_role("button", name="▶ Start", exact=True).click()  # one click
-    expect(page.get_by_text("running", exact=True)).to_be_visible()
+    expect(page.locator("code").get_by_text("running", exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile(r"trades today: [2-9]"))).to_be_visible(timeout=30_000)
     shoot(page, "2_bots")
     page.get_by_role("button", name="■ Stop", exact=True).click()
-    expect(page.get_by_text("stopped", exact=True)).to_be_visible()
+    expect(page.locator("code").get_by_text("stopped", exact=True).first).to_be_visible()
     page.get_by_text("Price chart").click()  # the bot's candles, volume and its entries and exits
     price = page.locator(".js-plotly-plot").filter(has_text="browser dca · BTC/USDT spot 1h")
     expect(price.locator(".boxlayer .trace.boxes path.box").first).to_be_attached()  # candles
@@ -129,7 +139,7 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
     page.get_by_label("Amount", exact=True).fill("250")
     page.get_by_label("Amount", exact=True).press("Enter")
     page.get_by_role("button", name="Preview", exact=True).click()
-    expect(page.get_by_role("button", name="Confirm buy BTC/USDT")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Confirm market buy [\d.]+ BTC · BTC\/USDT spot$"))).to_be_visible()
     open_page(page, "Settings", "Settings")
     shoot(page, "5_settings")
     open_page(page, "Overview", "Overview")
@@ -140,8 +150,8 @@ def test_create_start_trade_and_stop_a_bot(page) -> None:
 def grid_rows(grid) -> list[list[str]]:
     """The rows of a shown table as the grid's accessible copy holds them (the values behind the text the
     canvas draws), in the order shown."""
-    return [[c.inner_text() for c in row.get_by_role("gridcell").all()]
-            for row in grid.locator("tbody").get_by_role("row").all()]
+    return [[c.text_content() or "" for c in row.locator("td[role=gridcell]").all()]
+            for row in grid.locator("table[role=grid] tbody tr").all()]
 
 
 def clean(page) -> None:
@@ -154,6 +164,25 @@ def clean(page) -> None:
     assert not re.search(r"\bNone\b|\bnan\b", text), text[:2000]
 
 
+def bot_page(page) -> None:
+    """The bot's page: its state, position, chart and settings as a person reads them."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(re.compile(r"browser dca · BTC\/USDT spot 1h · stopped"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Position")).to_contain_text("BTC")
+    chart = page.locator(".js-plotly-plot").filter(has_text="browser dca · BTC/USDT spot 1h")
+    expect(chart.locator(".boxlayer .trace.boxes path.box").first).to_be_attached()
+    clean(page)
+    shoot(page, "8_bot")
+    page.get_by_role("tab", name="Settings").click()
+    table = page.get_by_test_id("stDataFrame").filter(has=page.locator("td", has_text="timeframe")).first
+    table.locator("td", has_text="timeframe").wait_for(state="attached")
+    settings = {r[0]: r[1] for r in grid_rows(table)}
+    assert settings, "the bot's settings table is empty"
+    assert settings["name"] == "browser dca" and settings["strategy"] == "dca" and settings["timeframe"] == "1h", settings
+    assert not any(v in ("None", "nan") or v.startswith("{") for v in settings.values()), settings
+
+
 def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> None:
     """Runs after the bot above traded (its fills are notifications; the same console and tab)."""
     from playwright.sync_api import expect
@@ -161,13 +190,18 @@ def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> No
     open_page(page, "Overview", "Overview")
     balances = page.get_by_test_id("stDataFrame").first
     page.wait_for_timeout(600)
-    balances.get_by_role("columnheader", name="total").click()  # sorts by the number, not by its text
-    expect(balances.get_by_role("columnheader", name=re.compile("total"))).to_be_visible()
+    balances.locator("th[role=columnheader]", has_text="total").wait_for(state="attached")
+    box = balances.locator("canvas").first.bounding_box()  # the grid draws on a canvas: click where it
+    page.mouse.click(box["x"] + box["width"] - 30, box["y"] + 17)  # draws its last header, "total"
     page.wait_for_timeout(600)
     rows = grid_rows(balances)
     totals = [float(r[4]) for r in rows]
-    assert len(rows) >= 3 and totals == sorted(totals), rows  # BTC, spot USDT (under 10,000), futures 10,000
-    assert rows[-1][:2] == ["futures", "USDT"] and rows[0][1] == "BTC", rows
+    assert len(rows) >= 3 and totals == sorted(totals) and rows[0][1] == "BTC", rows  # by value: BTC dust first
+    page.mouse.click(box["x"] + box["width"] - 30, box["y"] + 17)  # again: largest first
+    page.wait_for_timeout(600)
+    assert [float(r[4]) for r in grid_rows(balances)] == sorted(totals, reverse=True)
+    page.mouse.click(box["x"] + box["width"] - 30, box["y"] + 17)
+    page.wait_for_timeout(600)
     shoot(page, "1_overview")
 
     open_page(page, "Order ticket", "Order ticket")
@@ -177,17 +211,19 @@ def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> No
     page.get_by_label("Limit price", exact=True).fill("5000.123")
     page.get_by_label("Limit price", exact=True).press("Enter")
     page.get_by_role("button", name="Preview", exact=True).click()
-    confirm = page.get_by_role("button", name="Confirm limit buy · BTC/USDT spot")
+    confirm = page.get_by_role("button", name=re.compile(r"^Confirm limit buy 0\.01234 BTC .*· BTC\/USDT spot$"))
     expect(confirm).to_be_visible()
-    preview = {r[0]: r[1] for r in grid_rows(page.get_by_test_id("stDataFrame").filter(has_text="preview").first)}
+    check = page.get_by_test_id("stDataFrame").filter(has=page.locator("td", has_text="limit price")).first
+    check.locator("td", has_text="limit price").wait_for(state="attached")
+    preview = {r[0]: r[1] for r in grid_rows(check)}
     assert preview["quantity"].startswith("0.01234 BTC (to the step"), preview  # 0.0123456 down to the step
     assert preview["limit price"].startswith("5,000.12 USDT (to the tick"), preview
     assert re.match(r"≈ 0\.\d+ BTC \(", preview["fee"]), preview  # a buy pays its fee in the base asset
     clean(page)
-    shoot(page, "3_order_ticket")
+    shoot(page, "3_order_ticket", height=1500)  # down to the preview
     confirm.click()
     expect(page.get_by_text("Placed limit buy 0.01234 BTC @ 5,000.12")).to_be_visible()
-    resting = page.get_by_text(re.compile(r"BTC/USDT limit buy 0\.01234 BTC @ 5,000\.12 · spot · manual"))
+    resting = page.get_by_text(re.compile(r"BTC\/USDT limit buy 0\.01234 BTC @ 5,000\.12 · spot · manual"))
     expect(resting).to_be_visible()
     page.get_by_role("button", name="Cancel", exact=True).first.click()
     expect(page.get_by_text(re.compile(r"Cancelled limit buy 0\.01234 BTC @ 5,000\.12"))).to_be_visible()
@@ -195,32 +231,35 @@ def test_a_limit_order_the_bot_page_notifications_and_a_sorted_table(page) -> No
     clean(page)
 
     open_page(page, "Bots", "Bots")
-    page.get_by_role("link", name="browser dca").click()
-    page.get_by_role("heading", name="Bot", exact=True).wait_for()
-    page.wait_for_load_state("networkidle")
-    expect(page.get_by_text(re.compile(r"browser dca · BTC/USDT spot 1h · stopped"))).to_be_visible()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Position")).to_contain_text("BTC")
-    chart = page.locator(".js-plotly-plot").filter(has_text="browser dca · BTC/USDT spot 1h")
-    expect(chart.locator(".boxlayer .trace.boxes path.box").first).to_be_attached()
-    clean(page)
-    shoot(page, "8_bot")
-    page.get_by_role("tab", name="Settings").click()
-    settings = {r[0]: r[1] for r in grid_rows(page.get_by_test_id("stDataFrame").filter(has_text="setting").last)}
-    assert settings, "the bot's settings table is empty"
-    assert not any(v in ("None", "nan", "") or v.startswith("{") for v in settings.values()), settings
+    with page.context.expect_page() as opened:  # a markdown link opens in a new tab
+        page.get_by_role("link", name="browser dca").click()
+    bot_tab = opened.value
+    bot_tab.set_viewport_size({"width": 1440, "height": 1000})
+    bot_tab.set_default_timeout(20_000)
+    bot_tab.get_by_role("heading", name="Bot", exact=True).wait_for()
+    bot_tab.wait_for_load_state("networkidle")
+    assert re.search(r"/Bot\?bot=\d+$", bot_tab.url), bot_tab.url
+    bot_page(bot_tab)
+    bot_tab.close()
 
-    fresh = page.context.new_page()  # a person opening the console again sees the latest notifications
+    fresh = page.context.browser.new_page()  # a person opening the console again sees the latest notifications
     fresh.set_default_timeout(20_000)
-    fresh.goto(page.url.split("/Bot")[0] + "/")
+    fresh.goto(page.url.split("/Bots")[0] + "/")
     toast = fresh.get_by_test_id("stToast").first
-    expect(toast).to_contain_text(re.compile(r"Fill: .*(bought|sold|buy|sell)", re.I))
+    expect(toast).to_contain_text(re.compile(r"Fill · bot browser dca: (buy|sell) [\d.]+ BTC\/USDT \(spot\) at [\d,.]+"))
     assert "None" not in toast.inner_text() and "{" not in toast.inner_text()
     fresh.close()
 
     open_page(page, "Notifications", "Notifications")
     table = page.get_by_test_id("stDataFrame").first
+    table.locator("td", has_text="Fill").first.wait_for(state="attached")
     rows = grid_rows(table)
-    assert rows and any(r[1] == "fill" and r[2] == "Fill" for r in rows), rows[:3]
+    assert rows and any(r[1] == "fill" and r[2] == "Fill · bot browser dca" for r in rows), rows[:3]
+    assert any(re.fullmatch(r"(buy|sell) [\d.]+ BTC/USDT \(spot\) at [\d,.]+", r[3]) for r in rows), rows[:3]
     assert all(r[3] and "None" not in r[3] and "{" not in r[3] for r in rows), rows[:3]
     clean(page)
     shoot(page, "9_notifications")
+
+    open_page(page, "Data", "Data")
+    clean(page)
+    shoot(page, "6_data")

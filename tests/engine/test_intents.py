@@ -119,6 +119,29 @@ def test_a_persons_order_is_journaled_before_its_record_while_the_writer_is_busy
         assert entry.status is OrderStatus.FILLED and entry.request["quote_quantity"] == "300"
 
 
+def test_a_bots_settle_after_its_own_records_waits_for_no_other_record(btc):
+    with HeldWriter(btc):
+        other = buy(btc, behind=True)  # another owner's record, queued behind the held writer
+        assert btc.engine.gateway.settle(bot_id=1, raise_temporary=True, flush=False) == 0
+        with pytest.raises(Exception, match="not in the journal"):  # neither waited for nor moved
+            journal.get(btc.db.cursor(), other.client_order_id)
+        assert log_of(btc).waiting() == 1
+    btc.engine.writer.flush()
+    assert journal.get(btc.db.cursor(), other.client_order_id).status is OrderStatus.FILLED
+
+
+def test_an_intent_is_moved_with_its_record_or_not_at_all(btc):
+    ghost = Owner(Venue.PAPER, SPOT, "paper", 99)  # no such bot: its daily counters cannot be written
+    order = buy(btc, ghost, behind=True)
+    btc.engine.writer.flush()  # the record failed: the intent and the trade were rolled back together
+    with pytest.raises(Exception, match="not in the journal"):
+        journal.get(btc.db.cursor(), order.client_order_id)
+    assert btc.db.cursor().execute("SELECT count(*) FROM trades").fetchone() == (0,)
+    assert log_of(btc).waiting() == 1  # still in the log: the next settle moves it and looks the order up
+    [seen] = journal.open_entries(btc.db.cursor())
+    assert seen.client_order_id == order.client_order_id and seen.status is OrderStatus.PENDING
+
+
 def test_the_log_is_emptied_once_enough_intents_are_moved(btc, monkeypatch):
     monkeypatch.setattr(intents, "COMPACT_AFTER", 3)
     buy(btc, quote="20")
