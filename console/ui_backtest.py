@@ -73,9 +73,11 @@ def config_form(con: Console) -> tuple[BotConfig | None, tuple[int, int] | None,
     form["max_daily_loss"] = cols[1].text_input(LABELS["max_daily_loss"], value=str(base.max_daily_loss),
                                                 key=f"{key}_maxl")
     today = date.today()
-    first = cols[2].date_input("From", value=today - timedelta(days=90), key="bt_from", format="YYYY-MM-DD",
-                               min_value=date(2017, 7, 1), max_value=today, help="the first day (UTC)")
-    last = cols[3].date_input("To", value=today, key="bt_to", format="YYYY-MM-DD", min_value=date(2017, 7, 1),
+    st.session_state.setdefault("bt_from", today - timedelta(days=90))
+    st.session_state.setdefault("bt_to", today)
+    first = cols[2].date_input("From", key="bt_from", format="YYYY-MM-DD", min_value=date(2017, 7, 1),
+                               max_value=today, help="the first day (UTC)")
+    last = cols[3].date_input("To", key="bt_to", format="YYYY-MM-DD", min_value=date(2017, 7, 1),
                               max_value=today, help="the last day (UTC), included")
     balance = st.text_input("Starting balance (quote)", value="10000", key="bt_balance")
     config = ui.attempt(con.backtests.config, form)
@@ -88,6 +90,13 @@ def data_panel(con: Console, config: BotConfig, span: tuple[int, int]) -> bool:
     status = ui.attempt(con.backtests.data_status, config, *span)
     if status is None:
         return False
+    last = con.history.job()
+    if last is not None and last.state in ("failed", "cancelled"):
+        (st.error if last.state == "failed" else st.warning)(f"The last download, {last.title}: {last.result}")
+    stored = ui.attempt(con.backtests.stored_days, config)
+    if stored is not None and stored != (st.session_state.get("bt_from"), st.session_state.get("bt_to")):
+        st.button(f"Use the stored range: {stored[0]:%Y-%m-%d} → {stored[1]:%Y-%m-%d}", key="bt_stored_range",
+                  on_click=_use_days(stored))
     if status.stored:
         st.success(status.text, icon=":material/database:")
         return True
@@ -100,6 +109,12 @@ def data_panel(con: Console, config: BotConfig, span: tuple[int, int]) -> bool:
               on_click=_start_download(con, config, span),
               help="only what is missing is fetched; it lands in the store the Data page shows")
     return status.runnable
+
+
+def _use_days(days: tuple[date, date]):
+    def use() -> None:
+        st.session_state["bt_from"], st.session_state["bt_to"] = days
+    return use
 
 
 def _start_download(con: Console, config: BotConfig, span: tuple[int, int]):

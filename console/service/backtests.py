@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -45,6 +45,9 @@ from console.storage.db import Database
 CHART_POINTS = 2000  # equity and drawdown points a chart receives
 EARLIEST = to_ms("2017-07-01")  # Binance's history starts here
 Moment = date | datetime | str | int
+
+
+DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,18 @@ class Backtests:
         if lo < EARLIEST:
             raise ConfigError("Binance's history starts in July 2017; pick a later From date")
         return lo, hi
+
+    def stored_days(self, config: BotConfig) -> tuple[date, date] | None:
+        """The first and last whole day (UTC) of ``config``'s stored candles; None when not a day is stored."""
+        series = Series.klines(config.market, config.symbol, config.timeframe)
+        ts = self._history.store.timestamps(series)
+        if len(ts) == 0:
+            return None
+        first = -(-int(ts[0]) // DAY_MS)  # the first midnight at or after the first candle
+        last = (int(ts[-1]) + (series.step or 60_000)) // DAY_MS - 1  # the last day whose every candle closed
+        if last < first:
+            return None
+        return tuple(datetime.fromtimestamp(d * 86_400, tz=UTC).date() for d in (first, last))  # type: ignore[return-value]
 
     def data_status(self, config: BotConfig, start: Moment, end: Moment) -> DataStatus:
         """What of ``[start, end)`` is stored for ``config``'s candles (and funding rates, on futures)."""

@@ -157,3 +157,15 @@ def test_a_saved_bot_is_the_starting_point(stored) -> None:
     assert stored.backtests.wait(60).state == "done"
     at.run()
     assert int(metric(at, "Trades")) >= 0 and not at.exception
+
+
+def test_the_stored_range_is_offered_and_taken_in_one_click(stored) -> None:
+    at = run_page("7_Backtest.py")
+    button = at.button(key="bt_stored_range")
+    assert button.label == "Use the stored range: 2020-11-17 → 2021-05-15"
+    button.click().run()
+    assert not at.exception
+    assert (at.date_input(key="bt_from").value, at.date_input(key="bt_to").value) == (date(2020, 11, 17),
+                                                                                      date(2021, 5, 15))
+    assert "Stored: " in texts(at.success), texts(at.warning) + texts(at.info) + texts(at.error)
+    assert not [b for b in at.button if b.key == "bt_stored_range"]  # the range in use: nothing to offer
