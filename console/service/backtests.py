@@ -45,8 +45,6 @@ from console.storage.db import Database
 CHART_POINTS = 2000  # equity and drawdown points a chart receives
 EARLIEST = to_ms("2017-07-01")  # Binance's history starts here
 Moment = date | datetime | str | int
-
-
 DAY_MS = 86_400_000
 
 
