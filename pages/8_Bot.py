@@ -48,7 +48,8 @@ def state_panel() -> None:
         metrics[1].metric("Unrealised PnL", ui.money(held.unrealized_pnl, held.quote))
         metrics[2].metric("Entry price", fmt.price(held.entry_price, held.tick) or "—")
         metrics[3].metric("Last price", fmt.price(held.last_price, held.tick) or "—")
-    st.caption(f"Trades today: {record.trades_today} · PnL today: {ui.money(record.pnl_today)}")
+    quote = record.config.symbol.split("/")[1]
+    st.caption(f"Trades today: {record.trades_today} · PnL today: {ui.money(record.pnl_today, quote)}")
     st.markdown("**Resting orders**")
     ui.table(ui.attempt(con.bots.resting_orders, bot_id), "No resting orders.", key="bot_orders")
 

@@ -325,7 +325,13 @@ class Bots:
                 last = None
         held = bot_view.position(self._db, bot_id, config, last)
         rules = self._rules(config)
-        return held if rules is None else dataclasses.replace(held, tick=rules.tick_size, step=rules.step_size)
+        if rules is None:
+            return held
+        held = dataclasses.replace(held, tick=rules.tick_size, step=rules.step_size)
+        price = held.last_price or held.entry_price
+        if held.quantity and price and positions.is_dust(held.quantity, price, rules):  # flat, as the tick reads it
+            held = dataclasses.replace(held, quantity=Decimal(0), entry_price=None, unrealized_pnl=None)
+        return held
 
     def resting_orders(self, bot_id: int) -> pd.DataFrame:
         """The bot's orders not final yet."""
