@@ -16,8 +16,8 @@ import pytest
 from console.config import load_settings
 from console.history import open_store
 from console.history.importer import import_csv
-from tests.browser.console_process import CHROMIUM, CHROMIUM_ARGS, start_console, stop, wait_healthy
-from tests.browser.test_main_flow import _unavailable, open_page, shoot
+from tests.browser.console_process import start_console, stop, wait_healthy
+from tests.browser.test_main_flow import browser_tab, open_page, shoot
 
 CANDLES = "candles/binance_spot_BTCUSDT_1h.csv"  # 2020-11-17 -> 2021-05-16
 
@@ -43,19 +43,8 @@ def console_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
 
 @pytest.fixture(scope="module")
 def page(console_url: str):
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright Python package is missing (pip install -r requirements-dev.txt)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1440, "height": 1800})
-        tab.set_default_timeout(20_000)
-        tab.goto(console_url)
+    with browser_tab(console_url, 1800) as tab:
         yield tab
-        browser.close()
 
 
 def pick_day(page, panel, label: str, day: str) -> None:

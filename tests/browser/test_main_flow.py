@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,9 +48,9 @@ def console_url(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
         stop(process)
 
 
-@pytest.fixture(scope="module")
-def page(console_url: str):
-    """A Chromium page (1440x1000) on the console."""
+@contextmanager
+def browser_tab(url: str, height: int) -> Iterator:
+    """A headless Chromium tab (1440 wide) on ``url``; skips (fails under CI) without Chromium or playwright."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
@@ -59,11 +60,18 @@ def page(console_url: str):
     expect.set_options(timeout=15_000)  # two cores shared with other work: a rerun may take seconds
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1440, "height": 1000})
+        tab = browser.new_page(viewport={"width": 1440, "height": height})
         tab.set_default_timeout(20_000)
-        tab.goto(console_url)
+        tab.goto(url)
         yield tab
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(console_url: str):
+    """A Chromium page (1440x1000) on the console."""
+    with browser_tab(console_url, 1000) as tab:
+        yield tab
 
 
 def open_page(page, name: str, title: str) -> None:
