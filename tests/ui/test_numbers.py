@@ -16,7 +16,7 @@ from console.domain import Market
 from tests.ui.conftest import dca_form, displayed, run_page
 
 PAGES = ["streamlit_app.py", "1_Overview.py", "2_Bots.py", "3_Order_ticket.py", "4_Trades_and_PnL.py",
-         "5_Settings.py", "6_Data.py", "7_Backtest.py"]
+         "5_Settings.py", "6_Data.py", "7_Backtest.py", "8_Bot.py", "9_Notifications.py"]
 PRICES = ("price", "entry_price", "mark_price", "last_price", "stop_price")
 QUANTITIES = ("quantity", "position")
 EXPONENT = re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")  # 1E+30, 0E-18, 1.5e-07
