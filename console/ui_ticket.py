@@ -51,6 +51,23 @@ def stored(name: str, values: dict[str, Any]) -> tuple[Any | None, bool]:
     return kept[1], kept[0] == values
 
 
+def preview_and_confirm(con: Any, name: str, values: dict[str, Any], *, preview_label: str,
+                        check: Callable[..., Any], confirm: Callable[..., Any], title: Callable[[Any], str],
+                        changed: str) -> None:
+    """The Preview button, the stored preview while ``values`` still match it, and its Confirm button;
+    ``changed`` is said when the form moved on since the preview."""
+    if st.button(preview_label, key=f"{name}_preview_button"):
+        preview(name, values, lambda: check(**values))
+    ui.show(name)
+    found, current = stored(name, values)
+    if found is not None and current:
+        show_check(found, key=f"{name}_preview_table")
+        st.button(f"Confirm {title(found)}", type="primary", key=f"{name}_confirm",
+                  disabled=not ui.live_confirmed(con, name), on_click=act(name, name, confirm, **values))
+    elif found is not None:
+        st.caption(changed)
+
+
 def forget(name: str) -> None:
     """Drop the check kept under ``name`` (after its Confirm)."""
     st.session_state.get(_CHECKS, {}).pop(name, None)

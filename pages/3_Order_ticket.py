@@ -68,17 +68,9 @@ def ticket_form() -> str:
             cols = st.columns(2)
             ticket["take_profit"] = cols[0].text_input("Take-profit price (optional)", key="ticket_tp")
             ticket["stop_loss"] = cols[1].text_input("Stop-loss price (optional)", key="ticket_sl")
-    if st.button("Preview", key="ticket_preview_button"):
-        ui_ticket.preview("ticket", ticket, lambda: con.orders.check(**ticket))
-    ui.show("ticket")
-    check, current = ui_ticket.stored("ticket", ticket)
-    if check is not None and current:
-        ui_ticket.show_check(check, key="ticket_preview_table")
-        st.button(f"Confirm {check.title} · {symbol} {market}", type="primary", key="ticket_confirm",
-                  disabled=not ui.live_confirmed(con, "ticket"),
-                  on_click=ui_ticket.act("ticket", "ticket", con.orders.confirm, **ticket))
-    elif check is not None:
-        st.caption("The ticket changed since the preview: preview it again.")
+    ui_ticket.preview_and_confirm(con, "ticket", ticket, preview_label="Preview", check=con.orders.check,
+                                  confirm=con.orders.confirm, title=lambda c: f"{c.title} · {symbol} {market}",
+                                  changed="The ticket changed since the preview: preview it again.")
     return symbol
 
 
@@ -89,17 +81,9 @@ def oco_form(symbol: str) -> None:
     values = {"symbol": oco_symbol, "quantity": cols[0].text_input("Quantity (base)", key="oco_qty"),
               "take_profit": cols[1].text_input("Take-profit price", key="oco_tp"),
               "stop_loss": cols[2].text_input("Stop-loss price", key="oco_sl")}
-    if st.button("Preview OCO sell", key="oco_preview_button"):
-        ui_ticket.preview("oco", values, lambda: con.orders.check_oco(**values))
-    ui.show("oco")
-    check, current = ui_ticket.stored("oco", values)
-    if check is not None and current:
-        ui_ticket.show_check(check, key="oco_preview_table")
-        st.button(f"Confirm {check.title}", type="primary", key="oco_confirm",
-                  disabled=not ui.live_confirmed(con, "oco"),
-                  on_click=ui_ticket.act("oco", "oco", con.orders.confirm_oco, **values))
-    elif check is not None:
-        st.caption("The OCO changed since the preview: preview it again.")
+    ui_ticket.preview_and_confirm(con, "oco", values, preview_label="Preview OCO sell", check=con.orders.check_oco,
+                                  confirm=con.orders.confirm_oco, title=lambda c: c.title,
+                                  changed="The OCO changed since the preview: preview it again.")
 
 
 ticket_col, open_col = st.columns([1, 1], gap="large")
