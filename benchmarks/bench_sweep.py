@@ -1,6 +1,6 @@
 """200 trials of ma_cross (a 20 x 10 grid of fast x slow) over a year of 1h candles (8,760, a seeded walk),
 run one by one in this process and as a sweep on a dask LocalCluster of 2 worker processes (results
-written to DuckDB as they finish), side by side. Prints each one's trials/s, the cluster's start-up
+written to DuckDB as they finish), side by side: five rounds in turns, each side's median. Prints each one's trials/s, the cluster's start-up
 time (not counted), and the scheduling overhead per trial: (wall x workers - the trials' own time on
 the workers) / trials. Checks both give the same scores. Last line: ``ratio <cluster / sequential wall time>``
 (goal <= 0.6 on 2 cores).
@@ -10,6 +10,7 @@ Run: ``.venv/bin/python benchmarks/bench_sweep.py``.
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import time
 from decimal import Decimal
@@ -29,6 +30,7 @@ from console.storage.db import Database  # noqa: E402
 
 HOURS = 8_760
 WORKERS = 2
+ROUNDS = 5
 
 
 def walk(n: int = HOURS, seed: int = 7) -> pd.DataFrame:
@@ -101,24 +103,28 @@ def main() -> None:
     trials = len(spec.grid())
     run_sequential(spec_for(frame.head(600)), {"BTC/USDT": SymbolInputs(candles=frame.head(600), funding=None,
                                                                        rules=inputs["BTC/USDT"].rules)})  # warm imports
-    t0 = time.perf_counter()
-    sequential = run_sequential(spec, inputs)
-    t_seq = time.perf_counter() - t0
-    print(f"sequential:            {trials} trials in {t_seq:.2f} s, {trials / t_seq:.1f} trials/s")
-
+    seq_times, cluster_times = [], []
     t0 = time.perf_counter()
     with cluster_client(n_workers=WORKERS) as client:
         t_start = time.perf_counter() - t0
-        db = Database.open(":memory:")
-        t0 = time.perf_counter()
-        outcome = run_stored(db, spec, inputs, client=client)
-        t_cluster = time.perf_counter() - t0
-        db.close()
+        for _ in range(ROUNDS):  # side by side, in turns: a burst of load on the machine hits both
+            t0 = time.perf_counter()
+            sequential = run_sequential(spec, inputs)
+            seq_times.append(time.perf_counter() - t0)
+            db = Database.open(":memory:")
+            t0 = time.perf_counter()
+            outcome = run_stored(db, spec, inputs, client=client)
+            cluster_times.append(time.perf_counter() - t0)
+            db.close()
         per_noop = dask_round_trips(client, trials)
+    t_seq, t_cluster = statistics.median(seq_times), statistics.median(cluster_times)
+    print(f"sequential:            {trials} trials in {t_seq:.2f} s, {trials / t_seq:.1f} trials/s "
+          f"(median of {ROUNDS}: {', '.join(f'{t:.2f}' for t in seq_times)})")
     work = sum(r.seconds for r in outcome.results)
     print(f"LocalCluster ({WORKERS} workers): {trials} trials in {t_cluster:.2f} s, {trials / t_cluster:.1f} trials/s "
-          f"(cluster start {t_start:.1f} s, not counted)")
-    print(f"the trials' own time on the workers: {work:.2f} s ({work / trials * 1000:.1f} ms per trial)")
+          f"(median of {ROUNDS}: {', '.join(f'{t:.2f}' for t in cluster_times)}; cluster start {t_start:.1f} s, "
+          "not counted)")
+    print(f"the trials' own time on the workers (last round): {work:.2f} s ({work / trials * 1000:.1f} ms per trial)")
     print(f"scheduling overhead per trial: {(t_cluster * WORKERS - work) / trials * 1000:.1f} ms of worker time "
           f"not spent in trials (scatter, submit, as_completed, the DuckDB writes, waiting for a CPU); "
           f"an empty task's round trip: {per_noop * 1000:.1f} ms")

@@ -189,6 +189,23 @@ class Outcome:
     walk_forward: list[dict] = field(default_factory=list)
 
 
+SAVE_EVERY = 0.25  # seconds: finished trials are stored together at most this long after they arrive
+TASK_SECONDS = 0.5  # a task runs about this long once trials are timed: a cancel waits no longer
+FIRST_TASK = 4  # trials in a task before any trial has been timed
+
+
+def chunk_size(remaining: int, workers: int, trial_seconds: float | None) -> int:
+    """How many trials the next task runs: guided self-scheduling, capped at ``TASK_SECONDS`` of work.
+
+    Trials of a few ms cost the scheduler about as much as they take, so a task runs several; the
+    tasks shrink as the phase runs out (a share of what is left per worker), so the workers finish
+    together instead of one waiting on the other's last long task.
+    """
+    guided = math.ceil(remaining / (2 * workers))
+    cap = FIRST_TASK if trial_seconds is None else max(1, int(TASK_SECONDS / max(trial_seconds, 1e-6)))
+    return max(1, min(remaining, guided, cap))
+
+
 class Runner:
     """Runs a spec's phases on a client; the store sees each result as it arrives.
 
@@ -198,7 +215,7 @@ class Runner:
 
     def __init__(self, spec: SweepSpec, inputs: Mapping[str, Any], *, client: Any, store: Any,
                  cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
-                 total: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+                 total: int = 0, clock: Callable[[], float] = time.monotonic, save_every: float = SAVE_EVERY) -> None:
         self.spec, self.client, self.store = spec, client, store
         self.cancel = cancel or threading.Event()
         self._progress = progress or (lambda p: None)
@@ -211,6 +228,10 @@ class Runner:
         self.best: TrialResult | None = None
         self._began = clock()
         self.workers = worker_count(client)
+        self.save_every = save_every
+        self._unsaved: list[TrialResult] = []
+        self._saved_at = clock()
+        self._timed = [0.0, 0]  # seconds, trials
         self._session = uuid.uuid4().hex[:8]  # a resumed sweep's tasks never meet a cancelled one's keys
         missing = [s for s in spec.symbols if s not in inputs]
         if missing:
@@ -240,13 +261,27 @@ class Runner:
                                   key=f"trials-{first}-{len(chunk)}-{self._session}", pure=False)
 
     def _finished(self, batch: list) -> list[TrialResult]:
-        """Store the results of a batch of finished futures in one transaction, then count them."""
+        """The results of a batch of finished futures; stored (and counted) within ``save_every`` seconds."""
         results = []
         for future in batch:
             value = future.result()
             results.extend(value if isinstance(value, list) else [value])
         for future in batch:
             future.release()
+        for result in results:
+            self._timed[0] += result.seconds
+            self._timed[1] += 1
+        self._unsaved.extend(results)
+        if self._clock() - self._saved_at >= self.save_every:
+            self.save()
+        return results
+
+    def save(self) -> None:
+        """Store the results not stored yet, in one transaction, then count them as done."""
+        results, self._unsaved = self._unsaved, []
+        self._saved_at = self._clock()
+        if not results:
+            return
         add_many = getattr(self.store, "add_many", None)
         if add_many is not None:
             add_many(results)
@@ -255,7 +290,19 @@ class Runner:
                 self.store.add(result)
         for result in results:
             self._record(result, reused=False)
-        return results
+
+    def trial_seconds(self) -> float | None:
+        """The mean time of the trials run so far on the workers; None before the first."""
+        total, count = self._timed
+        return total / count if count else None
+
+    def chunks(self, todo: Sequence) -> Iterator[list]:
+        """``todo`` in tasks of several trials, each sized as it is submitted (``chunk_size``)."""
+        start = 0
+        while start < len(todo):
+            size = chunk_size(len(todo) - start, self.workers, self.trial_seconds())
+            yield list(todo[start:start + size])
+            start += size
 
     def _record(self, result: TrialResult, *, reused: bool) -> None:
         self.results[result.key] = result
@@ -289,19 +336,21 @@ class Runner:
                 out.append(self.stored[key])
             else:
                 todo.append((params, symbol))
-        # Trials of a few ms cost the scheduler about as much as they take: a task runs a chunk of them,
-        # sized for some 8 tasks per worker over the phase (at most 16 trials each).
-        size = max(1, min(16, len(todo) // (8 * self.workers)))
-        pending = iter([todo[i:i + size] for i in range(0, len(todo), size)])
-        limit = 4 * self.workers  # tasks in flight at once: keeps the scheduler light and a cancel quick
+        pending = self.chunks(todo)
+        # Two tasks per worker in flight: one running, the next waiting on the worker; each is sized
+        # as it is submitted, from the trials timed by then.
+        limit = 2 * self.workers
         flying = as_completed([self._submit_chunk(c, window, stage) for c in itertools.islice(pending, limit)])
-        for batch in flying.batches():  # the futures finished by now, written together
-            if self.cancelled:
-                self._cancel(flying)
-                break
-            out.extend(self._finished(batch))
-            for following in itertools.islice(pending, len(batch)):
-                flying.add(self._submit_chunk(following, window, stage))
+        try:
+            for batch in flying.batches():  # the futures finished by now
+                if self.cancelled:
+                    self._cancel(flying)
+                    break
+                out.extend(self._finished(batch))
+                for following in itertools.islice(pending, len(batch)):
+                    flying.add(self._submit_chunk(following, window, stage))
+        finally:
+            self.save()
         return out
 
     def search(self, window: tuple[int, int], stage: str) -> list[TrialResult]:
@@ -343,17 +392,20 @@ class Runner:
 
         while asked < spec.trials and len(open_trials) < self.workers:
             ask()
-        for batch in flying.batches():
-            if self.cancelled:
-                self._cancel(flying)
-                break
-            numbers = [by_future.pop(future) for future in batch]
-            for number, result in zip(numbers, self._finished(batch)):
-                out.append(result)
-                open_trials[number][1][result.symbol] = result
-                self._tell_when_complete(study, open_trials, number)
-            while asked < spec.trials and len(open_trials) < self.workers and not self.cancelled:
-                ask()
+        try:
+            for batch in flying.batches():
+                if self.cancelled:
+                    self._cancel(flying)
+                    break
+                numbers = [by_future.pop(future) for future in batch]
+                for number, result in zip(numbers, self._finished(batch)):
+                    out.append(result)
+                    open_trials[number][1][result.symbol] = result
+                    self._tell_when_complete(study, open_trials, number)
+                while asked < spec.trials and len(open_trials) < self.workers and not self.cancelled:
+                    ask()
+        finally:
+            self.save()
         return out
 
     def _replay_stored(self, study: Any, distributions: dict, window: tuple[int, int], out: list) -> int:
@@ -427,7 +479,8 @@ def trial_count(spec: SweepSpec) -> int:
 
 
 def run_sweep(spec: SweepSpec, inputs: Mapping[str, SymbolInputs], *, client: Any, store: Any,
-              cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None) -> Outcome:
+              cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
+              save_every: float = SAVE_EVERY) -> Outcome:
     """Run ``spec`` on ``client`` (its walk-forward windows when it has them); return every trial.
 
     ``inputs`` maps each symbol to its candles over the whole range. Stored trials (same key) are
@@ -436,9 +489,10 @@ def run_sweep(spec: SweepSpec, inputs: Mapping[str, SymbolInputs], *, client: An
     if spec.walk_forward is not None:
         from console.backtest.walkforward import run_walk_forward
 
-        return run_walk_forward(spec, inputs, client=client, store=store, cancel=cancel, progress=progress)
+        return run_walk_forward(spec, inputs, client=client, store=store, cancel=cancel, progress=progress,
+                                save_every=save_every)
     runner = Runner(spec, inputs, client=client, store=store, cancel=cancel, progress=progress,
-                    total=trial_count(spec))
+                    total=trial_count(spec), save_every=save_every)
     window = (spec.start_ms, spec.end_ms)
     if spec.search == "grid":
         runner.grid(spec.grid(), window, "search")
@@ -467,7 +521,7 @@ def total_for(spec: SweepSpec) -> int:
 
 def run_stored(db: Any, spec: SweepSpec, inputs: Mapping[str, SymbolInputs], *, client: Any,
                cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
-               name: str = "") -> Outcome:
+               name: str = "", save_every: float = SAVE_EVERY) -> Outcome:
     """Run ``spec`` with its trials stored in ``db`` (tables sweeps, sweep_trials): resume it if stored.
 
     The sweep's state ends done, cancelled or failed.
@@ -477,7 +531,7 @@ def run_stored(db: Any, spec: SweepSpec, inputs: Mapping[str, SymbolInputs], *, 
     sweeps.begin(db.cursor(), spec, total_for(spec), name)
     try:
         outcome = run_sweep(spec, inputs, client=client, store=sweeps.SweepStore(db, spec), cancel=cancel,
-                            progress=progress)
+                            progress=progress, save_every=save_every)
     except BaseException:
         sweeps.finish(db.cursor(), spec.sweep_id, "failed")
         raise

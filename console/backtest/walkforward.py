@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from console.backtest.sweep import Outcome, Progress, Runner, SweepSpec, TrialResult, ranking, trial_key
+from console.backtest.sweep import SAVE_EVERY, Outcome, Progress, Runner, SweepSpec, TrialResult, ranking, trial_key
 from console.errors import ConfigError
 
 
@@ -59,13 +59,13 @@ def total_trials(spec: SweepSpec, count: int) -> int:
 
 def run_walk_forward(spec: SweepSpec, inputs: Mapping[str, Any], *, client: Any, store: Any,
                      cancel: threading.Event | None = None,
-                     progress: Callable[[Progress], None] | None = None) -> Outcome:
+                     progress: Callable[[Progress], None] | None = None, save_every: float = SAVE_EVERY) -> Outcome:
     """Tune on each train window, test on the next; the outcome's ``walk_forward`` rows pair them."""
     wf = spec.walk_forward
     assert wf is not None
     steps = windows(spec.start_ms, spec.end_ms, wf.train_ms, wf.test_ms, wf.step_ms)
     runner = Runner(spec, inputs, client=client, store=store, cancel=cancel, progress=progress,
-                    total=total_trials(spec, len(steps)))
+                    total=total_trials(spec, len(steps)), save_every=save_every)
     rows = []
     for number, window in enumerate(steps, start=1):
         if runner.cancelled:

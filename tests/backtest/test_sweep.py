@@ -62,6 +62,10 @@ class RecordingStore(sweeps.SweepStore):
         super().add(result)
         self.added.append(result.key)
 
+    def add_many(self, results) -> None:
+        super().add_many(results)
+        self.added.extend(r.key for r in results)
+
 
 @pytest.fixture(scope="module")
 def client():
@@ -135,14 +139,14 @@ def test_a_cancelled_sweep_resumes_without_repeating_a_trial(shared_data, client
     cancel = threading.Event()
 
     def progress(p):
-        if p.ran == 3:
+        if p.ran >= 3:
             cancel.set()
 
     first = RecordingStore(db, spec)
     from console.backtest.sweep import run_sweep
 
     sweeps.begin(db.cursor(), spec, 20)
-    outcome = run_sweep(spec, inputs, client=client, store=first, cancel=cancel, progress=progress)
+    outcome = run_sweep(spec, inputs, client=client, store=first, cancel=cancel, progress=progress, save_every=0)
     assert outcome.cancelled
     kept = {r.key for r in sweeps.trials(db.cursor(), spec.sweep_id)}
     assert 3 <= len(kept) < 20 and kept == set(first.added)
@@ -168,11 +172,11 @@ spec = grid_spec(inputs, ranges=KILL_RANGES)
 db = Database.open(sys.argv[3])
 
 def progress(p):
-    if p.ran == int(sys.argv[4]):
+    if p.ran >= int(sys.argv[4]):
         os.kill(os.getpid(), signal.SIGKILL)
 
 with Client(sys.argv[1]) as client:
-    run_stored(db, spec, inputs, client=client, progress=progress)
+    run_stored(db, spec, inputs, client=client, progress=progress, save_every=0)
 """
 KILL_RANGES = (ParamRange.parse("fast", "4:20:2"), ParamRange.parse("slow", "30,40"))
 
@@ -256,3 +260,18 @@ def test_the_command_line_sweeps_a_csv_on_the_cluster_and_resumes(shared_data, c
     assert len(report["trials"]) == 4 and report["ranking"][0]["score"] >= report["ranking"][-1]["score"]
     assert main(argv) == 0
     assert "0 trials run, 4 found stored" in capsys.readouterr().out
+
+
+def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
+    from console.backtest.sweep import chunk_size
+
+    assert chunk_size(200, 2, None) == 4  # before any trial is timed
+    assert chunk_size(200, 2, 0.010) == 50  # a quarter of what is left, at most 0.5 s of trials
+    assert chunk_size(200, 2, 0.050) == 10
+    assert chunk_size(200, 2, 2.0) == 1  # long trials go one to a task
+    assert chunk_size(6, 2, 0.010) == 2 and chunk_size(1, 2, 0.010) == 1
+    sizes, left = [], 200
+    while left:
+        sizes.append(chunk_size(left, 2, 0.010))
+        left -= sizes[-1]
+    assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
