@@ -26,6 +26,7 @@ from console.engine import liquidation, positions
 from console.engine.clients import Clients
 from console.engine.intents import IntentLog, LoggedJournal
 from console.engine.marketdata import OpenOrders
+from console.engine.positions import Held
 from console.engine.reconcile import owner_of, settle
 from console.engine.recorder import LEGS, LIST, DbJournal, Owner, account_of, fee_valuer, open_entries
 from console.engine.writer import Writer
@@ -127,10 +128,16 @@ class Gateway:
             return entry.client_order_id in self._busy
 
     # -- placing ------------------------------------------------------------------------------
-    def place(self, owner: Owner, request: OrderRequest, *, behind: bool = False) -> Order:
-        """Journal, send and resolve one order of ``owner``; return the exchange's answer."""
+    def place(self, owner: Owner, request: OrderRequest, *, behind: bool = False, held: Held | None = None,
+              account: Decimal | None = None) -> Order:
+        """Journal, send and resolve one order of ``owner``; return the exchange's answer.
+
+        A bot's tick passes its position (``held``) and, on futures, the account's position on the
+        symbol when it has just read it (``account``): the liquidation guard then reads nothing.
+        """
         client = self.client(owner)
-        liquidation.guard(self._db, client, owner, request.symbol)  # never close a position the exchange closed
+        # never close a position the exchange closed
+        liquidation.guard(self._db, client, owner, request.symbol, held=held, account=account)
         request = replace(request, client_order_id=request.client_order_id or new_client_order_id())
         with self._handling(request.client_order_id):
             order = client.place_order(request, journal=self.journal(owner, behind=behind))

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 TOLERANCE = Decimal("1e-9")  # as the holdings check's
-PREFIX = "autoclose-"  # the client id of every order of Binance's liquidation engine
+PREFIX = positions.LIQUIDATION_PREFIX
 NOTE = "liquidated by the exchange"
 
 
@@ -78,15 +78,28 @@ def settle(db: Database, client: FuturesClient, holding: "Holding") -> list[int]
     return closed
 
 
-def guard(db: Database, client: FuturesClient, owner: Owner, symbol: str) -> None:
+def guard(db: Database, client: FuturesClient, owner: Owner, symbol: str, *, held: positions.Held | None = None,
+          account: Decimal | None = None) -> None:
     """Before a bot's futures order: raise Liquidated when the exchange liquidated its position.
 
     A tick decides on the position its trades record; when the exchange closed it meanwhile (the
     account check may not have run yet), a close would open the other side. The liquidation is
     recorded here then, once, as in the account check.
+
+    ``held``: the bot's position as its tick has just computed it, after reading the bot running;
+    ``account``: the account's signed position on ``symbol`` as just read. With them the usual
+    order costs nothing here: books flat (nothing to liquidate), or the account still holding at
+    least the bot's own position on its side (a full liquidation leaves nothing).
     """
     if owner.bot_id is None or owner.market is not Market.FUTURES or not isinstance(client, FuturesClient):
         return
+    if held is not None and held.quantity == 0 and not held.liquidated:
+        return
+    if held is not None and held.quantity != 0:
+        if account is None:
+            account = next((p.quantity for p in client.positions() if p.symbol == symbol), ZERO)
+        if (account > 0) == (held.quantity > 0) and account != 0 and abs(account) >= abs(held.quantity):
+            return
     record = bots.get(db.cursor(), owner.bot_id)
     if record.config.symbol != symbol or positions.of_bot(db.cursor(), owner.bot_id, record.config).quantity != 0:
         for holding in holdings.read(db, client, venue=owner.venue, market=owner.market, account=owner.account,

@@ -10,12 +10,16 @@ from console.storage import journal, trades
 from console.storage.db import Cursor
 
 
+LIQUIDATION_PREFIX = "autoclose-"  # the client id of every order of Binance's liquidation engine
+
+
 @dataclass(frozen=True)
 class Held:
     quantity: Decimal  # signed base quantity
     entry_price: Decimal | None
     last_entry_at: datetime | None
     entries: int  # entries since the position was last flat
+    liquidated: bool = False  # the bot's last recorded trade is the exchange's liquidation of its position
 
 
 FLAT = Held(Decimal(0), None, None, 0)
@@ -60,9 +64,10 @@ def of_bot(cur: Cursor, bot_id: int, config: BotConfig, rules=None, open_entries
     partly = journal.unrecorded_fills(cur, bot_id) if open_entries is None else unrecorded(open_entries)
     for entry in partly:
         quantity, cost = _with_part(quantity, cost, entry)
+    liquidated = bool(history) and history[-1].client_order_id.startswith(LIQUIDATION_PREFIX)
     if quantity == 0:
-        return Held(Decimal(0), None, last_entry, 0)
-    return Held(quantity, abs(cost / quantity), last_entry, entries)
+        return Held(Decimal(0), None, last_entry, 0, liquidated)
+    return Held(quantity, abs(cost / quantity), last_entry, entries, liquidated)
 
 
 def unrecorded(entries: list) -> list:

@@ -55,6 +55,7 @@ class Runtime:
     entry_price: Decimal | None = None
     banned_until: datetime | None = None  # the venue ban last logged for this bot
     protected_at: pd.Timestamp | None = None  # the candle at which an exit was last placed again
+    held_at: float | None = None  # when a tick that placed nothing last read the bot's position (engine clock)
     # Set once the writer has written what the bot's last tick left behind it (None: not known).
     written: threading.Event | None = None
 
@@ -94,11 +95,15 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
         return
     price = Decimal(str(candles["close"].iloc[-1]))
     runtime.last_price = price
+    if _idle(ctx, config, runtime, entries, candles["ts"].iloc[-1]):
+        return
     rules = client.rules(config.symbol)
+    read_at = ctx.clock()
     held = positions.of_bot(ctx.db.cursor(), bot_id, config, rules, entries)
     if positions.is_dust(held.quantity, price, rules):  # flat; the last entry's time still counts (DCA's interval)
-        held = positions.Held(Decimal(0), None, held.last_entry_at, 0)
+        held = positions.Held(Decimal(0), None, held.last_entry_at, 0, held.liquidated)
     runtime.position, runtime.entry_price = held.quantity, held.entry_price
+    runtime.held_at = None  # set again only when the tick ends without having acted (see ``_idle``)
 
     if config.market is Market.FUTURES:
         exits = futures_exits.sync(ctx, client, config, bot_id, held,
@@ -126,6 +131,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
 
     last_ts = candles["ts"].iloc[-1]
     if runtime.last_candle is not None and last_ts <= runtime.last_candle:
+        runtime.held_at = read_at
         return
     runtime.last_candle = last_ts
 
@@ -140,6 +146,7 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
     signal = strategy.signal(candles, params, view, now)
     runtime.last_signal = f"{signal.action.value}: {signal.reason}"
     if signal.action is Action.HOLD:
+        runtime.held_at = read_at
         return
     _log_behind(ctx, bot_id, "signal", runtime.last_signal)  # not in the order's way
 
@@ -182,7 +189,7 @@ def _enter(ctx, client: BinanceClient, book, record: bots.BotRecord, bot_id, sid
     else:
         request = OrderRequest(symbol=config.symbol, market=config.market, side=side,
                                quote_quantity=notional)
-    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
+    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True, held=held)
     runtime.last_order = _filled(client, config, order)
     if order.filled > 0 and runtime.last_candle is not None and get_strategy(config.strategy).timed_entries:
         entry_candles.record(ctx.db, bot_id, runtime.last_candle)
@@ -195,6 +202,24 @@ def _enter(ctx, client: BinanceClient, book, record: bots.BotRecord, bot_id, sid
         now_held = positions.of_bot(ctx.db.cursor(), bot_id, config)
         if futures_exits.sync(ctx, client, config, bot_id, now_held) is Exits.PASSED:
             _close(ctx, client, book, config, bot_id, now_held, price, "take-profit / stop-loss passed at the entry")
+
+
+REREAD_SECONDS = 10.0  # an idle bot's position is read again at least this often (shown on the Bots page)
+
+
+def _idle(ctx: Context, config: BotConfig, runtime: Runtime, entries: list, last_ts: pd.Timestamp) -> bool:
+    """Whether this tick has nothing to do: no new candle, nothing of the bot's resting, and nothing to
+    protect (flat as last read, or no take-profit / stop-loss set), with the position read lately.
+
+    Most cycles of most bots are such ticks; they skip reading the bot's trades, so the ticks at a
+    candle's close do not queue behind them.
+    """
+    if entries or runtime.last_candle is None or last_ts > runtime.last_candle or runtime.held_at is None:
+        return False
+    protects = config.take_profit_pct is not None or config.stop_loss_pct is not None
+    if protects and runtime.position != 0:
+        return False
+    return ctx.clock() - runtime.held_at < REREAD_SECONDS
 
 
 def mark_written(ctx: Context, runtime: Runtime) -> None:
@@ -278,25 +303,30 @@ def _close(ctx, client, book, config: BotConfig, bot_id, held, price, reason: st
         if held.quantity == 0:  # an exit fired before it could be cancelled
             return
     side = Side.SELL if held.quantity > 0 else Side.BUY
+    account = _account_position(client, config.symbol)
     request = OrderRequest(symbol=config.symbol, market=config.market, side=side, type=OrderType.MARKET,
-                           quantity=abs(held.quantity), reduce_only=_reduces(client, config, held),
+                           quantity=abs(held.quantity), reduce_only=_reduces(account, held),
                            keep_remainder=True)
-    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True)
+    order = ctx.gateway.place(_owner(config, bot_id), request, behind=True, held=held, account=account)
     _log_behind(ctx, bot_id, "order", f"closed {_filled(client, config, order, side=False)}: {reason}")
 
 
-def _reduces(client: BinanceClient, config: BotConfig, held) -> bool:
-    """Close reduce-only when the account's one-way position covers the bot's own.
+def _account_position(client: BinanceClient, symbol: str) -> Decimal | None:
+    """The account's signed futures position on ``symbol`` (one request); None on spot."""
+    if not isinstance(client, FuturesClient):
+        return None
+    return next((p.quantity for p in client.positions() if p.symbol == symbol), Decimal(0))
+
+
+def _reduces(account: Decimal | None, held) -> bool:
+    """Close reduce-only when the account's one-way position (``account``) covers the bot's own.
 
     Bots sharing a futures symbol share one net position: when others hold the other side, the
     account's position may be smaller or opposite, and a reduce-only close would be refused.
     """
-    if not isinstance(client, FuturesClient):
+    if not account:
         return False
-    for p in client.positions():
-        if p.symbol == config.symbol:
-            return (p.quantity > 0) == (held.quantity > 0) and abs(p.quantity) >= abs(held.quantity)
-    return False
+    return (account > 0) == (held.quantity > 0) and abs(account) >= abs(held.quantity)
 
 
 def _owner(config: BotConfig, bot_id: int) -> Owner:

@@ -211,21 +211,22 @@ def test_a_record_lost_with_the_writer_is_recovered_at_start(stack):
 
 def test_a_futures_close_is_reduce_only_only_when_the_account_position_covers_the_bot(stack):
     from console.engine.positions import Held
-    from console.engine.tick import _reduces
-    from console.domain import BotConfig
+    from console.engine.tick import _account_position, _reduces
 
     client = stack.clients.get(Venue.PAPER, Market.FUTURES, "paper")
     client.prepare_futures("BTC/USDT", 2)
     client.place_order(OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.BUY, quantity=Decimal("0.01")),
                        journal=DbJournal(stack.db, Owner(Venue.PAPER, Market.FUTURES, "paper", None)))
-    config = BotConfig(name="perp", symbol="BTC/USDT", market=Market.FUTURES, leverage=2, allow_short=True)
+    account = _account_position(client, "BTC/USDT")
+    assert account == Decimal("0.01")
 
     def held(quantity: str) -> Held:
         return Held(Decimal(quantity), Decimal("1"), None, 1)
 
-    assert _reduces(client, config, held("0.004")) is True   # this bot's long is inside the account's long
-    assert _reduces(client, config, held("0.02")) is False   # others sold part of it: not all reducible
-    assert _reduces(client, config, held("-0.004")) is False  # a short bot while the account is net long
+    assert _reduces(account, held("0.004")) is True   # this bot's long is inside the account's long
+    assert _reduces(account, held("0.02")) is False   # others sold part of it: not all reducible
+    assert _reduces(account, held("-0.004")) is False  # a short bot while the account is net long
+    assert _reduces(_account_position(client, "ETH/USDT"), held("0.004")) is False  # no position there
 
 
 def test_a_spot_position_left_without_its_oco_is_protected_again(stack):

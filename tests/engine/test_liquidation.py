@@ -7,12 +7,13 @@ of suspending it as a mismatch. Prices are pinned; the clock is the test's.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from console.domain import BotState, Market, OrderRequest, Side, Venue
-from console.engine import liquidation
+from console.engine import liquidation, positions
 from console.engine.recorder import Owner
 from console.errors import Liquidated
 from console.storage import bots, events, journal, trades
@@ -156,3 +157,47 @@ def test_a_bot_order_after_an_unrecorded_liquidation_is_refused_and_records_it(s
     history = trades.for_bot(stack.db.cursor(), bot_id)
     assert len(history) == 2 and liquidation.is_liquidation(history[1])
     assert bots.get(stack.db.cursor(), bot_id).state is BotState.HALTED
+
+
+def _liquidated_unrecorded(stack) -> tuple[int, OrderRequest]:
+    """A bot long on the books whose position the exchange has just liquidated, nothing recorded yet."""
+    stack.exchange.feed.set_price("BTCUSDT", ENTRY)
+    bot_id = stack.add_bot(**perp_bot(leverage=50, take_profit_pct=None, stop_loss_pct=None))
+    stack.engine.start_bot(bot_id)
+    stack.cycles(1)
+    in_step(stack)
+    [entry] = trades.for_bot(stack.db.cursor(), bot_id)
+    return bot_id, OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.SELL, quantity=entry.quantity)
+
+
+def test_a_tick_s_close_with_its_own_position_still_finds_the_liquidation(stack):
+    """The tick passes the position it computed: the guard reads the account itself, finds it gone."""
+    bot_id, close = _liquidated_unrecorded(stack)
+    config = bots.get(stack.db.cursor(), bot_id).config
+    held = positions.of_bot(stack.db.cursor(), bot_id, config)
+    stack.exchange.feed.set_price("BTCUSDT", (liquidation_price(stack.exchange) - 5).quantize(D("0.1")))
+    with pytest.raises(Liquidated, match="the order was not sent"):
+        stack.engine.gateway.place(Owner(Venue.PAPER, Market.FUTURES, "paper", bot_id), close, held=held)
+    assert net_position(stack.exchange) == 0
+    assert liquidation.is_liquidation(trades.for_bot(stack.db.cursor(), bot_id)[-1])
+    assert bots.get(stack.db.cursor(), bot_id).state is BotState.HALTED
+
+
+def test_a_close_decided_on_an_account_read_before_the_liquidation_is_refused_reduce_only(stack):
+    """The account read just before the liquidation still covered the bot: the close goes reduce-only,
+    and the exchange refuses it rather than open a short."""
+    from console.engine.tick import _account_position, _reduces
+    from console.errors import OrderRejected
+
+    bot_id, close = _liquidated_unrecorded(stack)
+    config = bots.get(stack.db.cursor(), bot_id).config
+    held = positions.of_bot(stack.db.cursor(), bot_id, config)
+    client = stack.clients.get(Venue.PAPER, Market.FUTURES, "paper")
+    account = _account_position(client, "BTC/USDT")
+    assert _reduces(account, held)
+    stack.exchange.feed.set_price("BTCUSDT", (liquidation_price(stack.exchange) - 5).quantize(D("0.1")))
+    assert net_position(stack.exchange) == 0  # liquidated on the exchange
+    with pytest.raises(OrderRejected, match="(?i)reduce"):
+        stack.engine.gateway.place(Owner(Venue.PAPER, Market.FUTURES, "paper", bot_id),
+                                   replace(close, reduce_only=True), held=held, account=account)
+    assert net_position(stack.exchange) == 0  # no short opened
