@@ -1,9 +1,11 @@
 """200 trials of ma_cross (a 20 x 10 grid of fast x slow) over a year of 1h candles (8,760, a seeded walk),
 run one by one in this process and as a sweep on a dask LocalCluster of 2 worker processes (results
-written to DuckDB as they finish), side by side: five rounds in turns, each side's median. Prints each one's trials/s, the cluster's start-up
-time (not counted), and the scheduling overhead per trial: (wall x workers - the trials' own time on
-the workers) / trials. Checks both give the same scores. Last line: ``ratio <cluster / sequential wall time>``
-(goal <= 0.6 on 2 cores).
+written to DuckDB as they finish), side by side: seven rounds in turns, each side's median. A third
+side, two plain worker processes each running every other trial (no scheduler, nothing stored),
+shows what the machine's two cores give two processes at the moment: the floor for the ratio.
+Prints each one's trials/s, the cluster's start-up time (not counted), and the scheduling overhead
+per trial: (cluster wall - plain wall) x workers / trials. Checks both give the same scores.
+Last line: ``ratio <cluster / sequential wall time>`` (goal <= 0.6 on 2 cores).
 
 Run: ``.venv/bin/python benchmarks/bench_sweep.py``.
 """
@@ -30,7 +32,7 @@ from console.storage.db import Database  # noqa: E402
 
 HOURS = 8_760
 WORKERS = 2
-ROUNDS = 5
+ROUNDS = 7
 
 
 def walk(n: int = HOURS, seed: int = 7) -> pd.DataFrame:
@@ -72,6 +74,26 @@ def cpu_share() -> tuple[float, float]:
     return one, two
 
 
+_PLAIN: dict = {}
+
+
+def _plain_setup() -> None:
+    frame = walk()
+    _PLAIN["spec"] = spec_for(frame)
+    _PLAIN["inputs"] = {"BTC/USDT": SymbolInputs(candles=frame, funding=None,
+                                                 rules=symbol_rules("BTC/USDT", Market.SPOT))}
+
+
+def _plain_share(share: tuple[int, int]) -> list[float | None]:
+    """Every ``share[1]``-th trial of the grid from ``share[0]``, one by one (a plain process's part)."""
+    from console.backtest.sweep import run_trial
+
+    spec, inputs = _PLAIN["spec"], _PLAIN["inputs"]
+    window = (spec.start_ms, spec.end_ms)
+    return [run_trial(spec.config, params, "BTC/USDT", window, "search", inputs["BTC/USDT"], spec.starting_balance,
+                      spec.objective, spec.constraints).score for params in spec.grid()[share[0]::share[1]]]
+
+
 def noop(index: int) -> int:
     return index
 
@@ -103,7 +125,11 @@ def main() -> None:
     trials = len(spec.grid())
     run_sequential(spec_for(frame.head(600)), {"BTC/USDT": SymbolInputs(candles=frame.head(600), funding=None,
                                                                        rules=inputs["BTC/USDT"].rules)})  # warm imports
-    seq_times, cluster_times = [], []
+    seq_times, cluster_times, plain_times = [], [], []
+    from concurrent.futures import ProcessPoolExecutor
+
+    plain = ProcessPoolExecutor(WORKERS, initializer=_plain_setup)
+    list(plain.map(_plain_share, [(i, WORKERS * 20) for i in range(WORKERS)]))  # start and warm them
     t0 = time.perf_counter()
     with cluster_client(n_workers=WORKERS) as client:
         t_start = time.perf_counter() - t0
@@ -116,18 +142,27 @@ def main() -> None:
             outcome = run_stored(db, spec, inputs, client=client)
             cluster_times.append(time.perf_counter() - t0)
             db.close()
+            t0 = time.perf_counter()
+            list(plain.map(_plain_share, [(i, WORKERS) for i in range(WORKERS)]))
+            plain_times.append(time.perf_counter() - t0)
         per_noop = dask_round_trips(client, trials)
+    plain.shutdown()
     t_seq, t_cluster = statistics.median(seq_times), statistics.median(cluster_times)
+    t_plain = statistics.median(plain_times)
     print(f"sequential:            {trials} trials in {t_seq:.2f} s, {trials / t_seq:.1f} trials/s "
           f"(median of {ROUNDS}: {', '.join(f'{t:.2f}' for t in seq_times)})")
+    print(f"{WORKERS} plain processes, every other trial each, no scheduler, nothing stored: {t_plain:.2f} s "
+          f"(median of {ROUNDS}: {', '.join(f'{t:.2f}' for t in plain_times)}): ratio {t_plain / t_seq:.2f}, "
+          "what this machine's cores give two processes now, the floor for the cluster's ratio")
     work = sum(r.seconds for r in outcome.results)
     print(f"LocalCluster ({WORKERS} workers): {trials} trials in {t_cluster:.2f} s, {trials / t_cluster:.1f} trials/s "
           f"(median of {ROUNDS}: {', '.join(f'{t:.2f}' for t in cluster_times)}; cluster start {t_start:.1f} s, "
           "not counted)")
-    print(f"the trials' own time on the workers (last round): {work:.2f} s ({work / trials * 1000:.1f} ms per trial)")
-    print(f"scheduling overhead per trial: {(t_cluster * WORKERS - work) / trials * 1000:.1f} ms of worker time "
-          f"not spent in trials (scatter, submit, as_completed, the DuckDB writes, waiting for a CPU); "
-          f"an empty task's round trip: {per_noop * 1000:.1f} ms")
+    print(f"the trials' own wall time on the workers (last round): {work:.2f} s ({work / trials * 1000:.1f} ms per trial, "
+          "time waiting for a core included)")
+    print(f"scheduling overhead per trial: {(t_cluster - t_plain) * WORKERS / trials * 1000:.1f} ms of the cores' time "
+          f"beyond the plain processes' (scatter, submit, results, the DuckDB writes, the scheduler's and the "
+          f"client's CPU); an empty task's round trip: {per_noop * 1000:.1f} ms")
     ours = {r.key: r.score for r in outcome.results}
     same = sum(ours.get(r.key) == r.score for r in sequential)
     print(f"scores agree on {same} of {trials} trials")

@@ -106,12 +106,20 @@ def run_trial(config: BotConfig, params: Mapping[str, ParamValue], symbol: str, 
                        score=score, feasible=constraints.met(figures), seconds=time.perf_counter() - began)
 
 
-def run_trials(config: BotConfig, chunk: Sequence[tuple[Mapping[str, ParamValue], str]], window: tuple[int, int],
-               stage: str, inputs: Mapping[str, SymbolInputs], starting_balance: Decimal, objective: Objective,
+@dataclass(frozen=True)
+class Chunk:
+    """The (params, symbol) trials of one task. Not a list: dask walks a task's lists, tuples and
+    dicts looking for futures, and on a chunk of fifty trials that costs the console a few ms."""
+
+    trials: tuple[tuple[Mapping[str, ParamValue], str], ...]
+
+
+def run_trials(config: BotConfig, chunk: Chunk, window: tuple[int, int], stage: str,
+               inputs: Mapping[str, SymbolInputs], starting_balance: Decimal, objective: Objective,
                constraints: Constraints) -> list[TrialResult]:
     """Run a chunk of (params, symbol) trials one after the other on a worker."""
     return [run_trial(config, params, symbol, window, stage, inputs[symbol], starting_balance, objective,
-                      constraints) for params, symbol in chunk]
+                      constraints) for params, symbol in chunk.trials]
 
 
 BIG = 1e9  # a profit factor without a losing trade (infinite) counts as this
@@ -150,7 +158,7 @@ def cluster_client(address: str = "", *, n_workers: int | None = None) -> Iterat
 
     proc, address = cluster_process.start(n_workers)
     try:
-        client = Client(address, timeout="30s")
+        client = Client(address, timeout="30s", direct_to_workers=True)  # results straight from the workers
         try:
             yield client
         finally:
@@ -191,19 +199,25 @@ class Outcome:
 
 SAVE_EVERY = 0.25  # seconds: finished trials are stored together at most this long after they arrive
 TASK_SECONDS = 0.5  # a task runs about this long once trials are timed: a cancel waits no longer
+LEAST_TASK_SECONDS = 0.05  # and no less, until fewer trials than that are left
 FIRST_TASK = 4  # trials in a task before any trial has been timed
 
 
 def chunk_size(remaining: int, workers: int, trial_seconds: float | None) -> int:
-    """How many trials the next task runs: guided self-scheduling, capped at ``TASK_SECONDS`` of work.
+    """How many trials the next task runs: guided self-scheduling, between 0.05 and 0.5 s of work.
 
     Trials of a few ms cost the scheduler about as much as they take, so a task runs several; the
     tasks shrink as the phase runs out (a share of what is left per worker), so the workers finish
-    together instead of one waiting on the other's last long task.
+    together instead of one waiting on the other's last long task, but never below 0.05 s of trials:
+    a task costs the client, the scheduler and the worker some ms of CPU that the trials lack.
     """
+    if trial_seconds is None:
+        return max(1, min(remaining, FIRST_TASK))
+    trial_seconds = max(trial_seconds, 1e-6)
     guided = math.ceil(remaining / (2 * workers))
-    cap = FIRST_TASK if trial_seconds is None else max(1, int(TASK_SECONDS / max(trial_seconds, 1e-6)))
-    return max(1, min(remaining, guided, cap))
+    cap = max(1, int(TASK_SECONDS / trial_seconds))
+    floor = max(1, math.ceil(LEAST_TASK_SECONDS / trial_seconds))
+    return max(1, min(remaining, max(floor, min(guided, cap))))
 
 
 class Runner:
@@ -256,15 +270,14 @@ class Runner:
     def _submit_chunk(self, chunk: list[tuple[dict, str]], window: tuple[int, int], stage: str):
         spec = self.spec
         first = trial_key(*chunk[0], window)
-        return self.client.submit(run_trials, spec.config, chunk, window, stage, self.inputs,
+        return self.client.submit(run_trials, spec.config, Chunk(tuple(chunk)), window, stage, self.inputs,
                                   spec.starting_balance, spec.objective, spec.constraints,
                                   key=f"trials-{first}-{len(chunk)}-{self._session}", pure=False)
 
     def _finished(self, batch: list) -> list[TrialResult]:
         """The results of a batch of finished futures; stored (and counted) within ``save_every`` seconds."""
         results = []
-        for future in batch:
-            value = future.result()
+        for value in self.client.gather(batch):  # one request for the whole batch
             results.extend(value if isinstance(value, list) else [value])
         for future in batch:
             future.release()
@@ -335,8 +348,11 @@ class Runner:
                 self._record(self.stored[key], reused=True)
                 out.append(self.stored[key])
             else:
-                todo.append((params, symbol))
-        pending = self.chunks(todo)
+                todo.append((key, params, symbol))
+        # In the order of their keys (hashes): a task's trials come from all over the grid, not from
+        # one corner of it whose trials all run long, so a task lasts what its size predicts.
+        todo.sort(key=lambda trial: trial[0])
+        pending = self.chunks([(params, symbol) for _, params, symbol in todo])
         # Two tasks per worker in flight: one running, the next waiting on the worker; each is sized
         # as it is submitted, from the trials timed by then.
         limit = 2 * self.workers

@@ -269,9 +269,11 @@ def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
     assert chunk_size(200, 2, 0.010) == 50  # a quarter of what is left, at most 0.5 s of trials
     assert chunk_size(200, 2, 0.050) == 10
     assert chunk_size(200, 2, 2.0) == 1  # long trials go one to a task
-    assert chunk_size(6, 2, 0.010) == 2 and chunk_size(1, 2, 0.010) == 1
+    assert chunk_size(40, 2, 0.010) == 10 and chunk_size(12, 2, 0.010) == 5  # never below 0.05 s of trials
+    assert chunk_size(3, 2, 0.010) == 3 and chunk_size(1, 2, 0.010) == 1  # unless fewer are left
     sizes, left = [], 200
     while left:
         sizes.append(chunk_size(left, 2, 0.010))
         left -= sizes[-1]
-    assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and min(sizes[:-1]) == 5
+    assert len(sizes) <= 14
