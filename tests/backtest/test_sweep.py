@@ -277,3 +277,24 @@ def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
         left -= sizes[-1]
     assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and min(sizes[:-1]) == 5
     assert len(sizes) <= 14
+
+
+def test_a_trial_stored_already_is_kept_as_it_was_and_the_rest_of_its_batch_is_stored(db):
+    from console.backtest.sweep import TrialResult
+
+    spec = SweepSpec(config=BotConfig(name="sweep", symbol="BTC/USDT", timeframe="1h", strategy="ma_cross",
+                                      size=Decimal("100")),
+                     ranges=(ParamRange.parse("fast", "5:15:5"),), symbols=("BTC/USDT",), start_ms=0, end_ms=DAY,
+                     objective=Objective.SHARPE, constraints=Constraints())
+    sweeps.begin(db.cursor(), spec, 3)
+
+    def result(key: str, score: float) -> TrialResult:
+        return TrialResult(key=key, stage="search", symbol="BTC/USDT", window=(0, DAY), params={"fast": 5},
+                           metrics={"trades": 3}, score=score, feasible=True, seconds=0.01)
+
+    store = sweeps.SweepStore(db, spec)
+    store.add_many([result("a", 1.0), result("b", 2.0)])
+    store.add_many([result("b", 9.0), result("c", 3.0), result("c", 8.0)])  # another run's "b"; "c" twice
+    stored = {r.key: r for r in sweeps.trials(db.cursor(), spec.sweep_id)}
+    assert {k: r.score for k, r in stored.items()} == {"a": 1.0, "b": 2.0, "c": 3.0}
+    assert stored["a"].metrics == {"trades": 3} and stored["a"].window == (0, DAY) and stored["a"].feasible
