@@ -143,14 +143,8 @@ def test_two_bots_sharing_the_position_each_close_their_own_share(stack):
 
 def test_a_bot_order_after_an_unrecorded_liquidation_is_refused_and_records_it(stack):
     """A tick that decided before the account check ran: its close would open the other side."""
-    stack.exchange.feed.set_price("BTCUSDT", ENTRY)
-    bot_id = stack.add_bot(**perp_bot(leverage=50, take_profit_pct=None, stop_loss_pct=None))
-    stack.engine.start_bot(bot_id)
-    stack.cycles(1)
-    in_step(stack)
-    [entry] = trades.for_bot(stack.db.cursor(), bot_id)
+    bot_id, close = _liquidated_unrecorded(stack)
     stack.exchange.feed.set_price("BTCUSDT", (liquidation_price(stack.exchange) - 5).quantize(D("0.1")))
-    close = OrderRequest(symbol="BTC/USDT", market=Market.FUTURES, side=Side.SELL, quantity=entry.quantity)
     with pytest.raises(Liquidated, match="liquidated .* the order was not sent"):
         stack.engine.gateway.place(Owner(Venue.PAPER, Market.FUTURES, "paper", bot_id), close)
     assert net_position(stack.exchange) == 0  # nothing sent: no short opened
