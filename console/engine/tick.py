@@ -128,6 +128,9 @@ def tick(ctx: Context, bot_id: int, runtime: Runtime, cycle: int) -> None:
             return
         _log(ctx.db, bot_id, "note", "position without its OCO exit (placed before a restart?): placing it again")
         _protect(ctx, client, book, config, bot_id, held.quantity, held.entry_price)
+        # The exit now holds the coins, and ``entries`` (read before it) do not show it: a sell decided
+        # here would skip cancelling it. The next tick decides this candle, the exit among its entries.
+        return
 
     last_ts = candles["ts"].iloc[-1]
     if runtime.last_candle is not None and last_ts <= runtime.last_candle:

@@ -246,3 +246,40 @@ def test_a_spot_position_left_without_its_oco_is_protected_again(stack):
     assert sorted(e.type.value for e in legs) == ["limit_maker", "stop_loss_limit"]
     assert sum(1 for o in stack.exchange.exchange_orders("spot") if o["status"] == "NEW") == 2
     assert "placing it again" in " ".join(events.recent(stack.db.cursor(), bot_id=bot_id)["message"])
+
+
+def test_a_sell_on_the_tick_that_protects_a_position_again_cancels_that_exit_first(stack, monkeypatch):
+    """Found by the crash campaign: a position left without its OCO gets it again, and the same tick's
+    candle says sell. The exit just placed holds the coins; the close must cancel it, not try to sell
+    coins that are locked (the exchange refuses, and the bot halted on "0 BTC is free")."""
+    from console.engine import positions
+    from console.engine import tick as tick_module
+    from console.engine.strategies import Action, Signal
+
+    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("2"), stop_loss_pct=Decimal("2")))
+    stack.engine.start_bot(bot_id)
+    for _ in range(80):
+        stack.cycles(1)
+        if trades.for_bot(stack.db.cursor(), bot_id):
+            break
+    legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
+    assert len(legs) == 2
+    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
+    client.cancel_order("BTC/USDT", client_order_id=legs[0].client_order_id)  # as if lost before a crash
+
+    class Sells:
+        timed_entries = False
+
+        def signal(self, candles, params, position, now):
+            return Signal(Action.SELL, "the test's strategy sells")
+
+    monkeypatch.setattr(tick_module, "get_strategy", lambda name: Sells())
+    stack.cycles(1)  # a new candle: the tick finds the exit gone, places it again, and the candle says sell
+    stack.cycles(2)
+    record = bots.get(stack.db.cursor(), bot_id)
+    assert record.state is BotState.RUNNING, record.reason
+    history = trades.for_bot(stack.db.cursor(), bot_id)
+    assert history[-1].side is Side.SELL
+    held = positions.of_bot(stack.db.cursor(), bot_id, record.config)
+    assert positions.is_dust(held.quantity, history[-1].price, client.rules("BTC/USDT"))  # flat but the fee's dust
+    assert not [o for o in stack.exchange.exchange_orders("spot") if o["status"] == "NEW"]
