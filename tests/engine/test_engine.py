@@ -229,7 +229,8 @@ def test_a_futures_close_is_reduce_only_only_when_the_account_position_covers_th
     assert _reduces(_account_position(client, "ETH/USDT"), held("0.004")) is False  # no position there
 
 
-def test_a_spot_position_left_without_its_oco_is_protected_again(stack):
+def _protected_bot_whose_oco_is_lost(stack):
+    """A spot bot holding a position whose OCO exit the exchange no longer has (as if lost before a crash)."""
     bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("2"), stop_loss_pct=Decimal("2")))
     stack.engine.start_bot(bot_id)
     for _ in range(80):
@@ -240,6 +241,11 @@ def test_a_spot_position_left_without_its_oco_is_protected_again(stack):
     assert len(legs) == 2
     client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
     client.cancel_order("BTC/USDT", client_order_id=legs[0].client_order_id)  # as if lost before a crash
+    return bot_id, client
+
+
+def test_a_spot_position_left_without_its_oco_is_protected_again(stack):
+    bot_id, client = _protected_bot_whose_oco_is_lost(stack)
     stack.engine.run_cycle()  # notices the cancelled legs
     stack.engine.run_cycle()  # places the exit again
     legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
@@ -256,16 +262,7 @@ def test_a_sell_on_the_tick_that_protects_a_position_again_cancels_that_exit_fir
     from console.engine import tick as tick_module
     from console.engine.strategies import Action, Signal
 
-    bot_id = stack.add_bot(**spot_bot(take_profit_pct=Decimal("2"), stop_loss_pct=Decimal("2")))
-    stack.engine.start_bot(bot_id)
-    for _ in range(80):
-        stack.cycles(1)
-        if trades.for_bot(stack.db.cursor(), bot_id):
-            break
-    legs = [e for e in journal.open_entries(stack.db.cursor()) if e.bot_id == bot_id]
-    assert len(legs) == 2
-    client = stack.clients.get(Venue.PAPER, Market.SPOT, "paper")
-    client.cancel_order("BTC/USDT", client_order_id=legs[0].client_order_id)  # as if lost before a crash
+    bot_id, client = _protected_bot_whose_oco_is_lost(stack)
 
     class Sells:
         timed_entries = False
