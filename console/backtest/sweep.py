@@ -217,7 +217,7 @@ def chunk_size(remaining: int, workers: int, trial_seconds: float | None) -> int
     guided = math.ceil(remaining / (2 * workers))
     cap = max(1, int(TASK_SECONDS / trial_seconds))
     floor = max(1, math.ceil(LEAST_TASK_SECONDS / trial_seconds))
-    return max(1, min(remaining, max(floor, min(guided, cap))))
+    return min(remaining, max(floor, min(guided, cap)))
 
 
 class Runner:

@@ -84,32 +84,27 @@ def add_many(cur: Cursor, sweep_id: str, results: builtins.list[TrialResult]) ->
     if not results:
         return
     now = stamp(cur)
-    columns = {
-        "sweep_id": [sweep_id] * len(results), "key": [r.key for r in results],
-        "stage": [r.stage for r in results], "symbol": [r.symbol for r in results],
-        "window_start": [_time(r.window[0]) for r in results], "window_end": [_time(r.window[1]) for r in results],
-        "params": [json.dumps(r.params, sort_keys=True) for r in results],
-        "metrics": [json.dumps(r.metrics) for r in results], "score": [r.score for r in results],
-        "feasible": [r.feasible for r in results], "error": [r.error for r in results],
-        "seconds": [r.seconds for r in results], "finished_at": [now] * len(results),
-    }
-    table = pa.table({name: pa.array(values, type=_ARROW_TYPES[name]) for name, values in columns.items()})
+    rows = [(sweep_id, r.key, r.stage, r.symbol, _time(r.window[0]), _time(r.window[1]),
+             json.dumps(r.params, sort_keys=True), json.dumps(r.metrics), r.score, r.feasible, r.error, r.seconds, now)
+            for r in results]
+    table = pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in zip(zip(*rows), _ROWS)],
+                                 schema=_ROWS)
     cur.register("new_sweep_trials", table)
     try:
         try:
             with atomic(cur):
-                cur.execute("INSERT INTO sweep_trials SELECT * FROM new_sweep_trials")
+                cur.execute("INSERT INTO sweep_trials BY NAME SELECT * FROM new_sweep_trials")
         except duckdb.ConstraintException:  # stored already, by another run of the same sweep
             with atomic(cur):  # ON CONFLICT costs each statement 2-3 ms: only when it is needed
-                cur.execute("INSERT INTO sweep_trials SELECT * FROM new_sweep_trials ON CONFLICT DO NOTHING")
+                cur.execute("INSERT INTO sweep_trials BY NAME SELECT * FROM new_sweep_trials ON CONFLICT DO NOTHING")
     finally:
         cur.unregister("new_sweep_trials")
 
 
-_ARROW_TYPES = {"sweep_id": pa.string(), "key": pa.string(), "stage": pa.string(), "symbol": pa.string(),
-                "window_start": pa.timestamp("us"), "window_end": pa.timestamp("us"), "params": pa.string(),
-                "metrics": pa.string(), "score": pa.float64(), "feasible": pa.bool_(), "error": pa.string(),
-                "seconds": pa.float64(), "finished_at": pa.timestamp("us")}
+_ROWS = pa.schema([("sweep_id", pa.string()), ("key", pa.string()), ("stage", pa.string()), ("symbol", pa.string()),
+                   ("window_start", pa.timestamp("us")), ("window_end", pa.timestamp("us")), ("params", pa.string()),
+                   ("metrics", pa.string()), ("score", pa.float64()), ("feasible", pa.bool_()), ("error", pa.string()),
+                   ("seconds", pa.float64()), ("finished_at", pa.timestamp("us"))])  # sweep_trials' columns
 
 
 def trials(cur: Cursor, sweep_id: str) -> builtins.list[TrialResult]:
