@@ -12,6 +12,7 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 READY = "scheduler "
 
@@ -21,8 +22,11 @@ def start(n_workers: int | None = None) -> tuple[subprocess.Popen, str]:
     from console.errors import ConfigError
 
     workers = n_workers or os.cpu_count() or 1
+    # From the folder that holds the console package: the console may run from any other folder.
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen([sys.executable, "-m", "console.backtest.cluster_process", "--workers", str(workers)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=root)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith(READY):
@@ -56,11 +60,14 @@ def main() -> int:
     # scheduler sends each worker its next trials ahead rather than one at a time (no root-task queue);
     # the workers keep glibc's own malloc thresholds: dask's MALLOC_TRIM_THRESHOLD_=65536 fixes
     # the mmap threshold too, and pandas' arrays of a year of candles then cost a trial 10% more.
+    # No work stealing: the sweep sizes its tasks and keeps at most two on a worker, so there is
+    # nothing worth moving, and the scheduler's 100 ms look for it cost a sweep 2-3% of its time.
     # The event-loop health check (every 20 ms), the system monitor (500 ms) and the memory monitors
     # (100 ms, in each worker and its nanny) wake every process of the cluster: on a machine whose
     # cores all run trials, they cost a third of the CPU a sweep spends outside its trials.
     dask.config.set({"distributed.worker.profile.enabled": False,
                      "distributed.scheduler.worker-saturation": "inf",
+                     "distributed.scheduler.work-stealing": False,
                      "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1},
                      "distributed.admin.tick.interval": "1s",
                      "distributed.admin.system-monitor.interval": "2s",

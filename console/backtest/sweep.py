@@ -4,8 +4,8 @@ A sweep is a ``SweepSpec``: the bot config, the ranges (a grid over given values
 N trials drawn by an optuna sampler through its ask-and-tell interface), the symbols, the date
 range, the objective and the constraints. Each trial is ``run_backtest`` + ``metrics`` unchanged,
 run as a task on a dask.distributed cluster: a ``LocalCluster`` of this machine's cores by
-default, or the scheduler at ``CONSOLE_SWEEP_SCHEDULER``. The candles are scattered to every
-worker once per sweep; the trials carry only their parameters and window.
+default, or the scheduler at ``CONSOLE_SWEEP_SCHEDULER``. The candles and the config are
+scattered to every worker once per sweep; the tasks carry only their trials' parameters and window.
 
     with cluster_client() as client:
         outcome = run_sweep(spec, inputs, client=client, store=SweepStore(db, spec))
@@ -114,12 +114,23 @@ class Chunk:
     trials: tuple[tuple[Mapping[str, ParamValue], str], ...]
 
 
-def run_trials(config: BotConfig, chunk: Chunk, window: tuple[int, int], stage: str,
-               inputs: Mapping[str, SymbolInputs], starting_balance: Decimal, objective: Objective,
-               constraints: Constraints) -> list[TrialResult]:
+@dataclass(frozen=True, kw_only=True)
+class Setup:
+    """What every trial of a sweep shares, scattered to the workers once: a task carries only its
+    chunk, window and stage (the bot config and its Decimals, pickled into every task, cost the
+    client, the scheduler and the worker about a millisecond of CPU a task)."""
+
+    config: BotConfig
+    inputs: Mapping[str, SymbolInputs]
+    starting_balance: Decimal
+    objective: Objective
+    constraints: Constraints
+
+
+def run_trials(setup: Setup, chunk: Chunk, window: tuple[int, int], stage: str) -> list[TrialResult]:
     """Run a chunk of (params, symbol) trials one after the other on a worker."""
-    return [run_trial(config, params, symbol, window, stage, inputs[symbol], starting_balance, objective,
-                      constraints) for params, symbol in chunk.trials]
+    return [run_trial(setup.config, params, symbol, window, stage, setup.inputs[symbol], setup.starting_balance,
+                      setup.objective, setup.constraints) for params, symbol in chunk.trials]
 
 
 BIG = 1e9  # a profit factor without a losing trade (infinite) counts as this
@@ -250,35 +261,28 @@ class Runner:
         missing = [s for s in spec.symbols if s not in inputs]
         if missing:
             raise ConfigError(f"no candles for {', '.join(missing)}; download them first")
-        # Once per sweep: every worker holds the candles; tasks carry only a reference to them.
-        # Under keys of its own (a list, not a dict, whose keys would name the data; not a hash of the data):
-        # a resumed sweep's copy never meets an earlier one being released.
-        symbols = list(inputs)
-        scattered = client.scatter([inputs[s] for s in symbols], broadcast=True, hash=False)
-        self.inputs = dict(zip(symbols, scattered))
+        # Once per sweep: every worker holds the candles and the config; a task carries a reference to them.
+        # Under a key of its own (hash=False, not a hash of the data): a resumed sweep's copy never meets
+        # an earlier one being released.
+        setup = Setup(config=spec.config, inputs={s: inputs[s] for s in spec.symbols},
+                      starting_balance=spec.starting_balance, objective=spec.objective, constraints=spec.constraints)
+        [self.setup] = client.scatter([setup], broadcast=True, hash=False)
 
     @property
     def cancelled(self) -> bool:
         return self.cancel.is_set()
 
-    def _submit(self, params: dict, symbol: str, window: tuple[int, int], stage: str):
-        spec = self.spec
-        return self.client.submit(run_trial, spec.config, params, symbol, window, stage, self.inputs[symbol],
-                                  spec.starting_balance, spec.objective, spec.constraints,
-                                  key=f"trial-{trial_key(params, symbol, window)}-{self._session}", pure=False)
-
-    def _submit_chunk(self, chunk: list[tuple[dict, str]], window: tuple[int, int], stage: str):
-        spec = self.spec
-        first = trial_key(*chunk[0], window)
-        return self.client.submit(run_trials, spec.config, Chunk(tuple(chunk)), window, stage, self.inputs,
-                                  spec.starting_balance, spec.objective, spec.constraints,
-                                  key=f"trials-{first}-{len(chunk)}-{self._session}", pure=False)
+    def _submit(self, trials: Sequence[tuple[dict, str]], window: tuple[int, int], stage: str):
+        """One task running ``trials`` (params, symbol) one after the other."""
+        first = trial_key(*trials[0], window)
+        return self.client.submit(run_trials, self.setup, Chunk(tuple(trials)), window, stage,
+                                  key=f"trials-{first}-{len(trials)}-{self._session}", pure=False)
 
     def _finished(self, batch: list) -> list[TrialResult]:
         """The results of a batch of finished futures; stored (and counted) within ``save_every`` seconds."""
         results = []
-        for value in self.client.gather(batch):  # one request for the whole batch
-            results.extend(value if isinstance(value, list) else [value])
+        for chunk in self.client.gather(batch):  # one request for the whole batch
+            results.extend(chunk)
         for future in batch:
             future.release()
         for result in results:
@@ -356,7 +360,7 @@ class Runner:
         # Two tasks per worker in flight: one running, the next waiting on the worker; each is sized
         # as it is submitted, from the trials timed by then.
         limit = 2 * self.workers
-        flying = as_completed([self._submit_chunk(c, window, stage) for c in itertools.islice(pending, limit)])
+        flying = as_completed([self._submit(c, window, stage) for c in itertools.islice(pending, limit)])
         try:
             for batch in flying.batches():  # the futures finished by now
                 if self.cancelled:
@@ -364,7 +368,7 @@ class Runner:
                     break
                 out.extend(self._finished(batch))
                 for following in itertools.islice(pending, len(batch)):
-                    flying.add(self._submit_chunk(following, window, stage))
+                    flying.add(self._submit(following, window, stage))
         finally:
             self.save()
         return out
@@ -401,7 +405,7 @@ class Runner:
                     out.append(known)
                     open_trials[trial.number][1][symbol] = known
                 else:
-                    future = self._submit(params, symbol, window, stage)
+                    future = self._submit([(params, symbol)], window, stage)
                     by_future[future] = trial.number
                     flying.add(future)
             self._tell_when_complete(study, open_trials, trial.number)
