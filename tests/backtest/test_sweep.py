@@ -16,7 +16,7 @@ import pytest
 from console.backtest import metrics, run_backtest, symbol_rules
 from console.backtest.sweep import (
     Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, WalkForward, cluster_client, run_stored,
-    trial_key, window_frame,
+    trial_key, window_frame, worker_count,
 )
 from console.backtest.walkforward import windows
 from console.domain import BotConfig, Market
@@ -260,6 +260,14 @@ def test_the_command_line_sweeps_a_csv_on_the_cluster_and_resumes(shared_data, c
     assert len(report["trials"]) == 4 and report["ranking"][0]["score"] >= report["ranking"][-1]["score"]
     assert main(argv) == 0
     assert "0 trials run, 4 found stored" in capsys.readouterr().out
+
+
+def test_the_local_cluster_starts_when_the_console_runs_from_another_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # streamlit run /path/to/streamlit_app.py from anywhere
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    with cluster_client(n_workers=1) as one:
+        assert worker_count(one) == 1
+        assert one.submit(sum, [1, 2], pure=False).result() == 3
 
 
 def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
