@@ -60,6 +60,7 @@ def main() -> int:
     # scheduler sends each worker its next trials ahead rather than one at a time (no root-task queue);
     # the workers keep glibc's own malloc thresholds: dask's MALLOC_TRIM_THRESHOLD_=65536 fixes
     # the mmap threshold too, and pandas' arrays of a year of candles then cost a trial 10% more.
+    # No dashboard: nothing shows it, and it would listen on every interface of the machine.
     # No work stealing: the sweep sizes its tasks and keeps at most two on a worker, so there is
     # nothing worth moving, and the scheduler's 100 ms look for it cost a sweep 2-3% of its time.
     # The event-loop health check (every 20 ms), the system monitor (500 ms) and the memory monitors
@@ -73,7 +74,7 @@ def main() -> int:
                      "distributed.admin.system-monitor.interval": "2s",
                      "distributed.worker.memory.monitor-interval": "1s"})
     cluster = LocalCluster(n_workers=max(1, args.workers), threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=":0", silence_logs=40)
+                           host="127.0.0.1", dashboard_address=None, silence_logs=40)
     if hasattr(os, "nice"):
         os.nice(10)  # the scheduler yields the cores to the workers (started before, so not niced)
     print(READY + cluster.scheduler_address, flush=True)

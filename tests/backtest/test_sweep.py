@@ -270,6 +270,22 @@ def test_the_local_cluster_starts_when_the_console_runs_from_another_folder(tmp_
         assert one.submit(sum, [1, 2], pure=False).result() == 3
 
 
+def test_the_local_cluster_listens_on_this_machine_only():
+    import psutil
+
+    from console.backtest import cluster_process
+
+    proc, address = cluster_process.start(1)
+    try:
+        assert address.startswith("tcp://127.0.0.1:")
+        cluster = psutil.Process(proc.pid)  # the scheduler and nanny; the worker is up when it answers
+        listening = [c.laddr for p in [cluster, *cluster.children(recursive=True)]
+                     for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+        assert len(listening) >= 2 and {a.ip for a in listening} == {"127.0.0.1"}, listening
+    finally:
+        cluster_process.stop(proc)
+
+
 def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
     from console.backtest.sweep import chunk_size
 
