@@ -61,14 +61,11 @@ def main() -> int:
     # the workers keep glibc's own malloc thresholds: dask's MALLOC_TRIM_THRESHOLD_=65536 fixes
     # the mmap threshold too, and pandas' arrays of a year of candles then cost a trial 10% more.
     # No dashboard: nothing shows it, and it would listen on every interface of the machine.
-    # No work stealing: the sweep sizes its tasks and keeps at most two on a worker, so there is
-    # nothing worth moving, and the scheduler's 100 ms look for it cost a sweep 2-3% of its time.
     # The event-loop health check (every 20 ms), the system monitor (500 ms) and the memory monitors
     # (100 ms, in each worker and its nanny) wake every process of the cluster: on a machine whose
     # cores all run trials, they cost a third of the CPU a sweep spends outside its trials.
     dask.config.set({"distributed.worker.profile.enabled": False,
                      "distributed.scheduler.worker-saturation": "inf",
-                     "distributed.scheduler.work-stealing": False,
                      "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1},
                      "distributed.admin.tick.interval": "1s",
                      "distributed.admin.system-monitor.interval": "2s",
