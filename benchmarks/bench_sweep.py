@@ -25,8 +25,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from console.backtest import symbol_rules  # noqa: E402
+from console.backtest.cluster import cluster_client  # noqa: E402
 from console.backtest.sweep import (  # noqa: E402
-    Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, cluster_client, run_sequential, run_stored,
+    Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, run_sequential, run_stored,
 )
 from console.domain import BotConfig, Market  # noqa: E402
 from console.storage.db import Database  # noqa: E402

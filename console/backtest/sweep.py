@@ -7,7 +7,7 @@ run as a task on a dask.distributed cluster: a ``LocalCluster`` of this machine'
 default, or the scheduler at ``CONSOLE_SWEEP_SCHEDULER``. The candles and the config are
 scattered to every worker once per sweep; the tasks carry only their trials' parameters and window.
 
-    with cluster_client() as client:
+    with cluster_client() as client:  # console.backtest.cluster
         outcome = run_sweep(spec, inputs, client=client, store=SweepStore(db, spec))
 
 Results are written as they finish (``as_completed``), by the calling process only. A trial's key
@@ -24,13 +24,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
+from console.backtest.cluster import worker_count
 from console.backtest.metrics import metrics
 from console.backtest.run import run_backtest
 from console.domain import BotConfig
@@ -141,46 +141,6 @@ def _score(figures: Mapping[str, Any], objective: Objective) -> float:
     if value is None:  # only the profit factor is ever infinite: wins and no loss
         return BIG
     return float(Decimal(value)) if isinstance(value, str) else float(value)
-
-
-# -- the cluster ----------------------------------------------------------------------------------
-
-@contextmanager
-def cluster_client(address: str = "", *, n_workers: int | None = None) -> Iterator[Any]:
-    """A dask.distributed Client: of the scheduler at ``address``, or of a new LocalCluster.
-
-    The LocalCluster (``console.backtest.cluster_process``, a process of its own) runs ``n_workers``
-    processes (default: this machine's cores) of one thread each; it is closed on leaving the block.
-    """
-    from distributed import Client
-
-    if address:
-        try:
-            client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as e:
-            raise ConfigError(f"no dask scheduler answers at {address} ({e}); start one with `dask scheduler` "
-                              "and workers with `dask worker ADDRESS`, or unset CONSOLE_SWEEP_SCHEDULER") from None
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    from console.backtest import cluster_process
-
-    proc, address = cluster_process.start(n_workers)
-    try:
-        client = Client(address, timeout="30s", direct_to_workers=True)  # results straight from the workers
-        try:
-            yield client
-        finally:
-            client.close()
-    finally:
-        cluster_process.stop(proc)
-
-
-def worker_count(client: Any) -> int:
-    """How many trials the cluster runs at once (its worker threads)."""
-    return max(1, sum(client.nthreads().values()))
 
 
 # -- running phases -------------------------------------------------------------------------------

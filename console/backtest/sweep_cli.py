@@ -16,8 +16,9 @@ from pathlib import Path
 
 from console.backtest.sweep import (
     SEARCHES, Constraints, Objective, Outcome, ParamRange, Progress, SweepSpec, SymbolInputs, WalkForward,
-    cluster_client, ranking, run_stored,
+    ranking, run_stored,
 )
+from console.backtest.cluster import cluster_client
 from console.config import Settings, ensure_private_dir, load_settings
 from console.domain import TIMEFRAMES, Market, Sizing
 from console.engine.strategies import STRATEGIES

@@ -22,8 +22,9 @@ import pandas as pd
 
 from console.backtest.sweep import (
     Constraints, Objective, Outcome, ParamRange, Progress, SweepSpec, SymbolInputs, TrialResult, WalkForward,
-    cluster_client, run_stored, total_for,
+    run_stored, total_for,
 )
+from console.backtest.cluster import cluster_client
 from console.backtest.walkforward import rebuild
 from console.config import Settings
 from console.domain import BotConfig

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from console.backtest import metrics, run_backtest, symbol_rules
+from console.backtest.cluster import cluster_client, worker_count
 from console.backtest.sweep import (
-    Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, WalkForward, cluster_client, run_stored,
-    trial_key, window_frame, worker_count,
+    Constraints, Objective, ParamRange, SweepSpec, SymbolInputs, WalkForward, run_stored, trial_key, window_frame,
 )
 from console.backtest.walkforward import windows
 from console.domain import BotConfig, Market
