@@ -40,6 +40,23 @@ def requests(exchange, path: str) -> list[float]:
     return seen
 
 
+def orders_sent(exchange, path: str) -> list[float]:
+    """The exchange's clock when each new order was first sent on ``path`` from now on: not its look-ups,
+    nor its sending again under the same client order id after a refusal (ccxt signs with the real
+    clock, so the first signed request after the test moves the exchange's clock is refused with
+    -1021 and sent again after a resync: the same order)."""
+    seen: list[float] = []
+    ids: set[str] = set()
+
+    def observe(method, p, params) -> None:
+        if p == path and method == "POST" and params.get("newClientOrderId") not in ids:
+            ids.add(params.get("newClientOrderId"))
+            seen.append(exchange.clock())
+
+    exchange.observers.append(observe)
+    return seen
+
+
 def next_close(now: float, step: float = HOUR) -> float:
     return (now // step + 1) * step
 
@@ -51,7 +68,7 @@ def opened_before(close: float, step: float = HOUR) -> pd.Timestamp:
 def test_a_bot_decides_at_its_candle_close_not_at_the_next_cycle(stack):
     bot_id = running(stack)
     stack.engine.run_cycle()  # the first decision, on the candle closed before the bot started
-    orders = requests(stack.exchange, "/api/v3/order")
+    orders = orders_sent(stack.exchange, "/api/v3/order")
     close = next_close(stack.clock() + HOUR / 2)  # past the half hour the DCA waits between buys
     stack.clock.now = close + 0.1  # the engine loop wakes every 0.2 s: it runs within that after the close
     cycles = stack.engine.cycles

@@ -9,7 +9,7 @@ import pytest
 
 from console.domain import BotState, Market
 from console.storage import bots
-from tests.engine.test_aligned_ticks import HOUR, next_close, opened_before, requests, running
+from tests.engine.test_aligned_ticks import HOUR, next_close, opened_before, orders_sent, running
 
 
 def orders_per_bot(stack) -> dict[int, int]:
@@ -43,7 +43,7 @@ def test_a_cycle_tick_still_queued_at_the_close_decides_in_its_place(stack):
     stack.engine.run_cycle()
     close = next_close(stack.clock())
     stack.clock.now = close + 0.1
-    orders = requests(stack.exchange, "/api/v3/order")
+    orders = orders_sent(stack.exchange, "/api/v3/order")
     # keep the four workers busy so the cycle's tick is still queued when the close is handled
     release = threading.Event()
     holds = [stack.engine._pool.submit(release.wait) for _ in range(4)]
@@ -72,7 +72,7 @@ def test_the_loop_wakes_at_the_next_close_not_at_its_next_poll(stack):
 def test_a_futures_size_below_one_step_of_the_symbol_halts_the_bot_and_sends_nothing(stack):
     # The latency benchmark's missing orders: 150 USDT bought 0.99 SOL at 150.0x, below SOL's 1 SOL step
     # (futures quantities are truncated to the step); 100 USDT does so at any price above 100.
-    orders = requests(stack.exchange, "/fapi/v1/order")
+    orders = orders_sent(stack.exchange, "/fapi/v1/order")
     bot_id = running(stack, name="sol", symbol="SOL/USDT", market=Market.FUTURES, size=Decimal("100"), leverage=1)
     stack.engine.run_cycle()
 
