@@ -32,6 +32,12 @@ def status(stack, bot_id: int):
     return next(s for s in stack.engine.status() if s.bot_id == bot_id)
 
 
+def a_minute_after_a_close(stack) -> None:
+    """Move the clock to a minute past the next hour's close: the clock starts at the real time, and
+    the seconds a test idles must not cross a close (a new candle is read whatever the bot holds)."""
+    stack.clock.now = (stack.clock() // 3600 + 1) * 3600 + 60
+
+
 def bought_outside_its_ticks(stack, bot_id: int, quantity: str) -> None:
     """An order of the bot's book filled outside its ticks (as a person's close or a restart's
     reconciliation records one): its trades move while it idles."""
@@ -42,6 +48,7 @@ def bought_outside_its_ticks(stack, bot_id: int, quantity: str) -> None:
 
 def test_an_idle_bot_skips_its_trades_between_candles_and_rereads_them_within_ten_seconds(stack, monkeypatch):
     bot_id = stack.add_bot(**spot_bot(params={"fast": 3, "slow": 400}))  # no crossing: it only holds
+    a_minute_after_a_close(stack)
     stack.engine.start_bot(bot_id)
     stack.cycles(1)  # a new candle: the position is read, the strategy holds
     assert status(stack, bot_id).position == 0
@@ -59,6 +66,7 @@ def test_an_idle_bot_skips_its_trades_between_candles_and_rereads_them_within_te
 def test_a_bot_holding_a_position_it_protects_reads_it_every_cycle(stack, monkeypatch):
     bot_id = stack.add_bot(**spot_bot(params={"fast": 3, "slow": 400}, take_profit_pct=D("50"),
                                       stop_loss_pct=D("50")))
+    a_minute_after_a_close(stack)
     stack.engine.start_bot(bot_id)
     stack.cycles(1)
     bought_outside_its_ticks(stack, bot_id, "0.002")  # unprotected now: the next cycle must see it and rest its OCO
