@@ -286,21 +286,22 @@ def test_the_local_cluster_listens_on_this_machine_only():
         cluster_process.stop(proc)
 
 
-def test_tasks_shrink_as_the_phase_runs_out_and_hold_half_a_second_of_trials():
+def test_tasks_shrink_as_the_phase_runs_out_and_hold_at_most_a_second_of_trials():
     from console.backtest.sweep import chunk_size
 
     assert chunk_size(200, 2, None) == 4  # before any trial is timed
-    assert chunk_size(200, 2, 0.010) == 50  # a quarter of what is left, at most 0.5 s of trials
-    assert chunk_size(200, 2, 0.050) == 10
+    assert chunk_size(200, 2, 0.010) == 67  # a third of what is left for each of two workers
+    assert chunk_size(400, 2, 0.010) == 100  # at most 1 s of trials
+    assert chunk_size(200, 2, 0.050) == 20
     assert chunk_size(200, 2, 2.0) == 1  # long trials go one to a task
-    assert chunk_size(40, 2, 0.010) == 10 and chunk_size(12, 2, 0.010) == 5  # never below 0.05 s of trials
+    assert chunk_size(40, 2, 0.010) == 14 and chunk_size(12, 2, 0.010) == 10  # never below 0.1 s of trials
     assert chunk_size(3, 2, 0.010) == 3 and chunk_size(1, 2, 0.010) == 1  # unless fewer are left
     sizes, left = [], 200
     while left:
         sizes.append(chunk_size(left, 2, 0.010))
         left -= sizes[-1]
-    assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and min(sizes[:-1]) == 5
-    assert len(sizes) <= 14
+    assert sum(sizes) == 200 and sizes == sorted(sizes, reverse=True) and min(sizes[:-1]) == 10
+    assert len(sizes) <= 8
 
 
 def test_a_trial_stored_already_is_kept_as_it_was_and_the_rest_of_its_batch_is_stored(db):
