@@ -90,9 +90,9 @@ def add_many(cur: Cursor, sweep_id: str, results: builtins.list[TrialResult]) ->
     rows = [(sweep_id, r.key, r.stage, r.symbol, _time(r.window[0]), _time(r.window[1]),
              json.dumps(r.params, sort_keys=True), json.dumps(r.metrics), r.score, r.feasible, r.error, r.seconds, now)
             for r in results]
-    table = pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in zip(zip(*rows), _ROWS)],
-                                 schema=_ROWS)
-    new_sweep_trials = table  # noqa: F841 - read by name in the INSERT (DuckDB's scan of a Python variable)
+    # read by name in the INSERT (DuckDB scans the Python variable; no view is registered)
+    new_sweep_trials = pa.Table.from_arrays(  # noqa: F841
+        [pa.array(column, type=field.type) for column, field in zip(zip(*rows), _ROWS)], schema=_ROWS)
     try:
         with atomic(cur):
             cur.execute("INSERT INTO sweep_trials BY NAME SELECT * FROM new_sweep_trials")
